@@ -1,0 +1,136 @@
+//! The command line (clap derive). Flags only parse and validate here; the
+//! commands in [`crate::commands`] turn them into work.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::output::Format;
+
+/// Which third parties got into your AWS accounts, what they did, and the
+/// least access they need — from CloudTrail logs.
+#[derive(Debug, Parser)]
+#[command(name = "vendortrail", version, about, long_about = None)]
+pub struct Cli {
+    /// The command to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Read CloudTrail logs and report who called what.
+    Analyze(AnalyzeArgs),
+    /// Download or inspect the cached AWS reference data.
+    Data {
+        /// What to do with the data.
+        #[command(subcommand)]
+        command: DataCommand,
+    },
+    /// Generate a synthetic CloudTrail corpus with its ground truth (for
+    /// tests, demos and benchmarks).
+    Generate(GenerateArgs),
+}
+
+/// Options shared by commands that map events to IAM actions.
+#[derive(Debug, Clone, Args)]
+pub struct CatalogArgs {
+    /// Read the AWS service reference from this directory (the layout of
+    /// https://servicereference.us-east-1.amazonaws.com/v1/) instead of the cache.
+    #[arg(long, value_name = "DIR", global = true)]
+    pub catalog: Option<PathBuf>,
+    /// The cache directory (default: the user's cache dir, or $VENDORTRAIL_CACHE_DIR).
+    #[arg(long, value_name = "DIR", global = true)]
+    pub cache_dir: Option<PathBuf>,
+}
+
+/// `vendortrail analyze`.
+#[derive(Debug, Clone, Args)]
+pub struct AnalyzeArgs {
+    /// Log files or folders (read recursively): .json.gz, .json, or
+    /// `aws cloudtrail lookup-events` output.
+    #[arg(required = true, value_name = "SOURCE")]
+    pub sources: Vec<PathBuf>,
+    /// Only these accounts (repeatable).
+    #[arg(long = "account", value_name = "ID")]
+    pub accounts: Vec<String>,
+    /// Only these Regions (repeatable).
+    #[arg(long = "region", value_name = "REGION")]
+    pub regions: Vec<String>,
+    /// Only events at or after this time: 2024-01-31, 2024-01-31T12:00:00Z or 90d.
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// Only events at or before this time (same forms as --since).
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+    /// How long after an event its log file may be delivered, for pruning
+    /// files by their delivery time (e.g. 6h).
+    #[arg(long, value_name = "DURATION", default_value = "6h")]
+    pub delivery_lag: String,
+    /// How long to remember event ids for de-duplication (e.g. 24h).
+    #[arg(long, value_name = "DURATION", default_value = "24h")]
+    pub dedupe_window: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Write the output here instead of stdout.
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Also write the per-principal, per-action usage table (.csv or .parquet).
+    #[arg(long, value_name = "FILE")]
+    pub usage_out: Option<PathBuf>,
+    /// Exit with code 2 if any input could not be read.
+    #[arg(long)]
+    pub strict: bool,
+    /// Worker threads (default: one per core).
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// Never show a progress bar.
+    #[arg(long)]
+    pub no_progress: bool,
+    /// Where the action catalog comes from.
+    #[command(flatten)]
+    pub catalog: CatalogArgs,
+}
+
+/// `vendortrail data ...`.
+#[derive(Debug, Subcommand)]
+pub enum DataCommand {
+    /// Download the AWS service reference (and the public known-accounts
+    /// list) into the cache.
+    Update {
+        /// Where to download from: a URL in the endpoint's layout or a local directory.
+        #[arg(long, value_name = "URL|DIR")]
+        source: Option<String>,
+        /// Where to download the known-accounts list from (URL or file).
+        #[arg(long, value_name = "URL|FILE")]
+        known_accounts_source: Option<String>,
+        /// The cache directory.
+        #[arg(long, value_name = "DIR")]
+        cache_dir: Option<PathBuf>,
+    },
+    /// Show what is cached and how old it is.
+    Status {
+        /// The cache directory.
+        #[arg(long, value_name = "DIR")]
+        cache_dir: Option<PathBuf>,
+    },
+}
+
+/// `vendortrail generate`.
+#[derive(Debug, Clone, Args)]
+pub struct GenerateArgs {
+    /// The output directory.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// `small` (the committed test corpus) or `bench` (large, see --size).
+    #[arg(long, default_value = "small")]
+    pub preset: String,
+    /// Uncompressed size for the bench preset, e.g. 2GB.
+    #[arg(long, default_value = "1GB")]
+    pub size: String,
+    /// PRNG seed.
+    #[arg(long)]
+    pub seed: Option<u64>,
+}

@@ -1,0 +1,133 @@
+//! `vendortrail analyze`: scan logs and report who called what.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+
+use crate::cli::AnalyzeArgs;
+use crate::event::ActionMapper;
+use crate::output::{self, Format};
+use crate::pipeline::{self, ScanContext};
+use crate::progress::Progress;
+use crate::report::{CatalogUse, Report};
+use crate::source::{Filters, local};
+use crate::time::{now, parse_duration, parse_user_time};
+
+/// Reads the filters from the flags.
+pub fn filters(args: &AnalyzeArgs) -> Result<Filters> {
+    let now = now();
+    let time = |v: &Option<String>| -> Result<Option<i64>> {
+        v.as_deref()
+            .map(|s| parse_user_time(s, now).map_err(anyhow::Error::msg))
+            .transpose()
+    };
+    let filters = Filters {
+        accounts: args.accounts.clone(),
+        regions: args.regions.clone(),
+        since: time(&args.since).context("--since")?,
+        until: time(&args.until).context("--until")?,
+        delivery_lag: duration(&args.delivery_lag).context("--delivery-lag")?,
+    };
+    if let (Some(since), Some(until)) = (filters.since, filters.until) {
+        anyhow::ensure!(since <= until, "--since is after --until");
+    }
+    Ok(filters)
+}
+
+fn duration(s: &str) -> Result<i64> {
+    parse_duration(s)
+        .ok_or_else(|| anyhow::anyhow!("cannot read `{s}` as a duration: use e.g. 30m, 6h, 2d"))
+}
+
+/// Scans the sources and builds the report, without writing anything.
+pub fn build_report(args: &AnalyzeArgs, progress_enabled: bool) -> Result<Report> {
+    let filters = filters(args)?;
+    let dedupe_window = duration(&args.dedupe_window).context("--dedupe-window")?;
+    let loaded = super::load_catalog(&args.catalog)?;
+    let catalog_use = match &loaded {
+        Some((dir, catalog)) => CatalogUse::Catalog {
+            path: dir.display().to_string(),
+            services: catalog.services().count(),
+            actions: catalog.action_count(),
+        },
+        None => {
+            eprintln!(
+                "note: no AWS service reference found; event names are mapped to IAM actions by built-in rules. \
+                 Run `vendortrail data update` (or pass --catalog DIR) for exact mapping."
+            );
+            CatalogUse::Rules
+        }
+    };
+    let mapper = ActionMapper::new(loaded.map(|(_, c)| c));
+    let inventory = local::discover(&args.sources, &filters);
+    let progress = Progress::bytes(
+        inventory.total_bytes(),
+        inventory.objects.len(),
+        progress_enabled,
+    );
+    let ctx = ScanContext {
+        filters: &filters,
+        mapper: &mapper,
+        dedupe_window,
+    };
+    let scan = || pipeline::scan(&inventory, &ctx, &progress);
+    let usage = match args.threads {
+        Some(n) => rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build()
+            .context("cannot start worker threads")?
+            .install(scan),
+        None => scan(),
+    };
+    progress.finish();
+    let sources = args
+        .sources
+        .iter()
+        .map(|s| s.display().to_string())
+        .collect();
+    Ok(Report::build(
+        sources,
+        &inventory,
+        usage,
+        filters,
+        catalog_use,
+    ))
+}
+
+/// Writes the report in the chosen format to stdout or `--output`.
+fn write_report(report: &Report, args: &AnalyzeArgs) -> Result<()> {
+    let mut sink: Box<dyn Write> = match &args.output {
+        Some(path) => Box::new(BufWriter::new(
+            File::create(path).with_context(|| format!("cannot create {}", path.display()))?,
+        )),
+        None => Box::new(BufWriter::new(std::io::stdout().lock())),
+    };
+    match args.format {
+        Format::Table => output::terminal::write(report, &mut sink)?,
+        Format::Json => output::json::write(report, &mut sink)?,
+    }
+    sink.flush()?;
+    Ok(())
+}
+
+/// Runs `analyze`.
+pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
+    let report = build_report(args, !args.no_progress)?;
+    write_report(&report, args)?;
+    if let Some(path) = &args.usage_out {
+        output::tabular::write_usage(&report, path)?;
+    }
+    let unreadable = report.input.skipped.len() as u64;
+    if unreadable > 0 || report.input.bad_records > 0 {
+        eprintln!(
+            "warning: {unreadable} inputs and {} records could not be read; they are listed in the report",
+            report.input.bad_records
+        );
+        if args.strict {
+            return Ok(ExitCode::from(super::EXIT_ERROR));
+        }
+    }
+    Ok(ExitCode::from(super::EXIT_OK))
+}

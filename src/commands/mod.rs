@@ -1,0 +1,62 @@
+//! Commands: each turns parsed flags into work and returns an exit code.
+//! Errors here carry context for the user (`anyhow`); the stages below
+//! return typed errors.
+
+pub mod analyze;
+pub mod data;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+
+use crate::cli::CatalogArgs;
+use crate::policy::catalog::Catalog;
+use crate::refdata;
+
+/// Exit code: success.
+pub const EXIT_OK: u8 = 0;
+/// Exit code: findings at or above `--fail-on`.
+pub const EXIT_FINDINGS: u8 = 1;
+/// Exit code: an error (including unreadable input under `--strict`).
+pub const EXIT_ERROR: u8 = 2;
+
+/// Runs the parsed command line.
+pub fn run(cli: crate::cli::Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        crate::cli::Command::Analyze(args) => analyze::run(&args),
+        crate::cli::Command::Data { command } => match command {
+            crate::cli::DataCommand::Update {
+                source,
+                known_accounts_source,
+                cache_dir,
+            } => data::update(source, known_accounts_source, cache_dir),
+            crate::cli::DataCommand::Status { cache_dir } => data::status(cache_dir),
+        },
+        crate::cli::Command::Generate(_) => anyhow::bail!("not yet"),
+    }
+}
+
+/// The catalog directory to use: `--catalog`, else the cache's copy.
+pub fn catalog_dir(args: &CatalogArgs) -> Option<PathBuf> {
+    if let Some(dir) = &args.catalog {
+        return Some(dir.clone());
+    }
+    let cache = args.cache_dir.clone().or_else(refdata::default_cache_dir)?;
+    refdata::cached_catalog_dir(&cache)
+}
+
+/// Loads the catalog if one is configured; `Ok(None)` when none is.
+pub fn load_catalog(args: &CatalogArgs) -> anyhow::Result<Option<(PathBuf, Arc<Catalog>)>> {
+    let Some(dir) = catalog_dir(args) else {
+        return Ok(None);
+    };
+    let catalog = Catalog::load_dir(&dir).with_context(|| {
+        format!(
+            "cannot load the AWS service reference from {}",
+            dir.display()
+        )
+    })?;
+    Ok(Some((dir, Arc::new(catalog))))
+}

@@ -1,0 +1,147 @@
+//! Counting each event once when CloudTrail delivers it twice.
+//!
+//! CloudTrail can deliver the same record in more than one file (CloudTrail
+//! User Guide: "CloudTrail may deliver an event more than once"; the record's
+//! `eventID` is its unique key). The de-duplicator remembers the eventIDs it
+//! has seen, as 128-bit keys, in buckets by event hour. Objects are processed
+//! in delivery order, and once every file still to come was delivered more
+//! than [`Deduper::window`] after an hour, that hour's bucket is dropped: a
+//! copy of one of its events would have to arrive later than that. Memory is
+//! therefore bounded by the event rate times the window, not by the corpus.
+//!
+//! The set is sharded behind mutexes so rayon workers rarely contend.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use crate::hash::{FastSet, fmix64, hash_str};
+use crate::time::Timestamp;
+
+const SHARDS: usize = 64;
+
+/// Default for [`Deduper::window`]: 24 hours.
+pub const DEFAULT_WINDOW: i64 = 24 * 3600;
+
+/// Remembers eventIDs, forgetting those too old to be delivered again.
+#[derive(Debug)]
+pub struct Deduper {
+    shards: Vec<Mutex<HashMap<i64, FastSet<u128>>>>,
+    window: i64,
+}
+
+impl Deduper {
+    /// A de-duplicator that forgets events once all remaining deliveries are
+    /// more than `window` seconds after them.
+    pub fn new(window: i64) -> Self {
+        Deduper {
+            shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
+            window,
+        }
+    }
+
+    /// The retention window in seconds.
+    pub fn window(&self) -> i64 {
+        self.window
+    }
+
+    /// Returns true the first time an eventID is seen. Events without a
+    /// usable time are kept in a bucket that is never dropped.
+    pub fn first_sighting(&self, event_id: &str, time: Option<Timestamp>) -> bool {
+        let key = event_key(event_id);
+        let hour = time.map_or(i64::MIN, |t| t.div_euclid(3600));
+        let shard = (key as usize) % SHARDS;
+        let mut buckets = match self.shards[shard].lock() {
+            Ok(guard) => guard,
+            // A worker that panicked mid-insert leaves a usable map.
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        buckets.entry(hour).or_default().insert(key)
+    }
+
+    /// Forgets events from hours that end before `watermark - window`, where
+    /// `watermark` is the earliest delivery time of any object not yet read.
+    pub fn forget_before(&self, watermark: Timestamp) {
+        let cutoff_hour = (watermark - self.window).div_euclid(3600);
+        for shard in &self.shards {
+            let mut buckets = match shard.lock() {
+                Ok(guard) => guard,
+                Err(poisoned) => poisoned.into_inner(),
+            };
+            buckets.retain(|&hour, _| hour == i64::MIN || hour >= cutoff_hour);
+        }
+    }
+
+    /// How many eventIDs are remembered now (for tests and memory checks).
+    pub fn remembered(&self) -> usize {
+        self.shards
+            .iter()
+            .map(|s| {
+                s.lock()
+                    .map(|b| b.values().map(FastSet::len).sum())
+                    .unwrap_or(0)
+            })
+            .sum()
+    }
+}
+
+/// A 128-bit key for an eventID: the UUID's own bits when it is one (as
+/// CloudTrail's are), otherwise two independent 64-bit hashes.
+fn event_key(event_id: &str) -> u128 {
+    parse_uuid(event_id).unwrap_or_else(|| {
+        let a = hash_str(event_id);
+        (u128::from(a) << 64)
+            | u128::from(fmix64(a ^ event_id.len() as u64 ^ 0x9e37_79b9_7f4a_7c15))
+    })
+}
+
+fn parse_uuid(s: &str) -> Option<u128> {
+    if s.len() != 36 {
+        return None;
+    }
+    let mut value: u128 = 0;
+    let mut digits = 0;
+    for (i, c) in s.bytes().enumerate() {
+        if matches!(i, 8 | 13 | 18 | 23) {
+            if c != b'-' {
+                return None;
+            }
+            continue;
+        }
+        value = (value << 4) | u128::from((c as char).to_digit(16)?);
+        digits += 1;
+    }
+    (digits == 32).then_some(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_an_event_id_once() {
+        let d = Deduper::new(DEFAULT_WINDOW);
+        let id = "3038ebd2-c98a-4c65-9b6e-e22506292313";
+        assert!(d.first_sighting(id, Some(1_000_000)));
+        assert!(!d.first_sighting(id, Some(1_000_000)));
+        assert!(d.first_sighting("not-a-uuid", None));
+        assert!(!d.first_sighting("not-a-uuid", None));
+        assert_ne!(event_key("A"), event_key("B"));
+    }
+
+    #[test]
+    fn forgets_hours_older_than_the_window() {
+        let d = Deduper::new(3600);
+        let day = 86_400 * 19_000;
+        assert!(d.first_sighting("a", Some(day)));
+        assert!(d.first_sighting("b", Some(day + 5 * 3600)));
+        assert!(d.first_sighting("c", None));
+        d.forget_before(day + 3 * 3600);
+        assert_eq!(d.remembered(), 2);
+        assert!(
+            d.first_sighting("a", Some(day)),
+            "forgotten, so seen as new"
+        );
+        assert!(!d.first_sighting("b", Some(day + 5 * 3600)));
+        assert!(!d.first_sighting("c", None));
+    }
+}

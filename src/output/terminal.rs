@@ -1,0 +1,219 @@
+//! The terminal summary: what was read, the principals by activity with
+//! their top actions, who is outside the accounts, and what was skipped.
+//!
+//! Plain text with aligned columns; no colour, so it pastes into tickets and
+//! snapshot tests compare it byte for byte.
+
+use std::io::{self, Write};
+
+use crate::report::{CatalogUse, PrincipalReport, Report};
+use crate::time::format_rfc3339;
+
+/// Principals listed before the rest are summarised in one line.
+const MAX_PRINCIPALS: usize = 25;
+/// Top actions shown per principal.
+const TOP_ACTIONS: usize = 3;
+
+/// Writes the summary.
+pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    write_input(report, out)?;
+    write_principals(report, out)?;
+    write_outside(report, out)?;
+    write_skipped(report, out)
+}
+
+/// `1234567` → `1,234,567`.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Bytes in binary units with one decimal.
+pub fn bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut value = n as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{n} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+fn write_input(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let i = &report.input;
+    writeln!(
+        out,
+        "Read {} log files ({} stored, {} JSON): {} records, {} events counted, {} duplicate deliveries skipped",
+        thousands(i.files),
+        bytes(i.stored_bytes),
+        bytes(i.json_bytes),
+        thousands(i.records),
+        thousands(i.events),
+        thousands(i.duplicates)
+    )?;
+    if let Some((first, last)) = i.time_range {
+        writeln!(
+            out,
+            "Events from {} to {}",
+            format_rfc3339(first),
+            format_rfc3339(last)
+        )?;
+    }
+    writeln!(out, "Accounts: {}", report.own_accounts.join(", "))?;
+    match &report.catalog {
+        CatalogUse::Catalog {
+            services, actions, ..
+        } => writeln!(
+            out,
+            "Actions mapped with the AWS service reference ({services} services, {} actions)",
+            thousands(*actions as u64)
+        )?,
+        CatalogUse::Rules => writeln!(
+            out,
+            "Actions mapped with built-in rules only (no AWS service reference: run `vendortrail data update`)"
+        )?,
+    }
+    let mut notes = Vec::new();
+    if i.digest_files + i.insight_files > 0 {
+        notes.push(format!(
+            "{} digest and {} Insights files skipped",
+            i.digest_files, i.insight_files
+        ));
+    }
+    if i.insight_records > 0 {
+        notes.push(format!("{} Insights records skipped", i.insight_records));
+    }
+    let pruned: u64 = i.pruned.values().sum();
+    if pruned > 0 {
+        notes.push(format!("{pruned} files or folders pruned by filters"));
+    }
+    let outside = i.outside_time_window + i.outside_account_or_region;
+    if outside > 0 {
+        notes.push(format!(
+            "{} records outside the filters",
+            thousands(outside)
+        ));
+    }
+    if !notes.is_empty() {
+        writeln!(out, "Also: {}", notes.join("; "))?;
+    }
+    Ok(())
+}
+
+fn top_actions(p: &PrincipalReport) -> String {
+    let mut actions: Vec<_> = p.actions.iter().collect();
+    actions.sort_by(|a, b| {
+        b.counts
+            .calls
+            .cmp(&a.counts.calls)
+            .then(a.action.cmp(&b.action))
+    });
+    let mut shown: Vec<String> = actions
+        .iter()
+        .take(TOP_ACTIONS)
+        .map(|a| format!("{} ({})", a.action, thousands(a.counts.calls)))
+        .collect();
+    if actions.len() > TOP_ACTIONS {
+        shown.push(format!("+{} more", actions.len() - TOP_ACTIONS));
+    }
+    shown.join(", ")
+}
+
+fn principal_rows<'a>(
+    principals: impl Iterator<Item = &'a PrincipalReport>,
+    out: &mut dyn Write,
+) -> io::Result<usize> {
+    let mut sorted: Vec<&PrincipalReport> = principals.collect();
+    sorted.sort_by(|a, b| b.events.calls.cmp(&a.events.calls).then(a.arn.cmp(&b.arn)));
+    writeln!(
+        out,
+        "{:>9} {:>7} {:>7}  {:<15} {:<56} TOP ACTIONS",
+        "EVENTS", "DENIED", "ERRORS", "TYPE", "PRINCIPAL"
+    )?;
+    for p in sorted.iter().take(MAX_PRINCIPALS) {
+        writeln!(
+            out,
+            "{:>9} {:>7} {:>7}  {:<15} {:<56} {}",
+            thousands(p.events.calls),
+            thousands(p.events.denied),
+            thousands(p.events.errors),
+            p.kind.as_str(),
+            p.arn,
+            top_actions(p)
+        )?;
+    }
+    if sorted.len() > MAX_PRINCIPALS {
+        writeln!(
+            out,
+            "  ... and {} more (use --format json)",
+            sorted.len() - MAX_PRINCIPALS
+        )?;
+    }
+    Ok(sorted.len())
+}
+
+fn write_principals(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "\nPrincipals by events ({})", report.principals.len())?;
+    principal_rows(report.principals.iter(), out).map(|_| ())
+}
+
+fn write_outside(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let outside: Vec<&PrincipalReport> = report.outside_principals().collect();
+    if outside.is_empty() {
+        return writeln!(out, "\nNo principals from outside these accounts.");
+    }
+    writeln!(out, "\nFrom outside these accounts ({})", outside.len())?;
+    principal_rows(outside.into_iter(), out).map(|_| ())
+}
+
+fn write_skipped(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let i = &report.input;
+    if !i.skipped.is_empty() {
+        writeln!(out, "\nSkipped {} unreadable inputs:", i.skipped.len())?;
+        for s in &i.skipped {
+            writeln!(out, "  {}: {}", s.path, s.reason)?;
+        }
+    }
+    if !i.files_with_bad_records.is_empty() {
+        writeln!(out, "\nSkipped {} unreadable records in:", i.bad_records)?;
+        for (path, n) in &i.files_with_bad_records {
+            writeln!(out, "  {path}: {n}")?;
+        }
+    }
+    if !i.ignored.is_empty() {
+        writeln!(
+            out,
+            "\nIgnored {} files that are not log files (first: {})",
+            i.ignored.len(),
+            i.ignored[0].path
+        )?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_numbers_and_sizes() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+        assert_eq!(bytes(512), "512 B");
+        assert_eq!(bytes(1536), "1.5 KiB");
+        assert_eq!(bytes(3 * 1024 * 1024 * 1024), "3.0 GiB");
+    }
+}

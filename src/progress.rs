@@ -1,0 +1,49 @@
+//! Progress on stderr while objects are read.
+//!
+//! Shown only when stderr is a terminal (and not turned off), so logs and
+//! CI output stay clean. Counts objects and stored bytes.
+
+use std::io::IsTerminal;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+/// A progress bar, or nothing.
+pub struct Progress {
+    bar: Option<ProgressBar>,
+}
+
+impl Progress {
+    /// A bar over `total_bytes` when `enabled` and stderr is a terminal.
+    pub fn bytes(total_bytes: u64, objects: usize, enabled: bool) -> Progress {
+        if !enabled || !std::io::stderr().is_terminal() {
+            return Progress::hidden();
+        }
+        let bar = ProgressBar::with_draw_target(Some(total_bytes), ProgressDrawTarget::stderr());
+        let style = ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {bar:30} {binary_bytes}/{binary_total_bytes} ({binary_bytes_per_sec}) {msg}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar());
+        bar.set_style(style);
+        bar.set_message(format!("{objects} objects"));
+        Progress { bar: Some(bar) }
+    }
+
+    /// No progress output.
+    pub fn hidden() -> Progress {
+        Progress { bar: None }
+    }
+
+    /// One object of `bytes` stored bytes is done.
+    pub fn object_done(&self, bytes: u64) {
+        if let Some(bar) = &self.bar {
+            bar.inc(bytes);
+        }
+    }
+
+    /// Removes the bar.
+    pub fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}

@@ -1,0 +1,531 @@
+//! Who called what: the per-principal, per-action usage table.
+//!
+//! [`Usage`] is the fold state of the parallel scan: each rayon worker fills
+//! its own from the events it decodes, and [`Usage::merge`] combines them.
+//! Every field merges with an order-independent operation (sums, min/max,
+//! bounded sets, maps keyed by name), so the result is the same for any
+//! thread count and file order. Maps are hashed while scanning and sorted
+//! only when the report is built.
+//!
+//! Sessions are kept per access key id, and the credentials STS issued
+//! (`AssumeRole*`, `GetFederationToken`, ...) are kept per access key id too,
+//! so attribution can join a session's calls to whoever opened it
+//! (see `shared/design` notes on the third-party join).
+
+pub mod bounded;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use crate::cloudtrail::record::RequestParameters;
+use crate::event::{Event, Mapping, MappingSource, Outcome, PrincipalKind};
+use crate::hash::FastMap;
+use crate::source::SkippedInput;
+use crate::time::Timestamp;
+
+pub use bounded::{BoundedSet, DistinctCount};
+
+/// Sample event ids kept per action.
+pub const SAMPLE_EVENT_IDS: usize = 3;
+
+/// Counts of calls by outcome, with first and last time seen.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    /// Every call, whatever its outcome.
+    pub calls: u64,
+    /// Calls refused by authorization.
+    pub denied: u64,
+    /// Calls that failed otherwise.
+    pub errors: u64,
+    /// Earliest event time.
+    pub first_seen: Option<Timestamp>,
+    /// Latest event time.
+    pub last_seen: Option<Timestamp>,
+}
+
+impl Counts {
+    fn add(&mut self, outcome: Outcome, time: Option<Timestamp>) {
+        self.calls += 1;
+        match outcome {
+            Outcome::Denied => self.denied += 1,
+            Outcome::Error => self.errors += 1,
+            Outcome::Success => {}
+        }
+        self.see(time);
+    }
+
+    fn see(&mut self, time: Option<Timestamp>) {
+        if let Some(t) = time {
+            self.first_seen = Some(self.first_seen.map_or(t, |f| f.min(t)));
+            self.last_seen = Some(self.last_seen.map_or(t, |l| l.max(t)));
+        }
+    }
+
+    fn merge(&mut self, other: &Counts) {
+        self.calls += other.calls;
+        self.denied += other.denied;
+        self.errors += other.errors;
+        self.see(other.first_seen);
+        self.see(other.last_seen);
+    }
+
+    /// Calls that succeeded.
+    pub fn successes(&self) -> u64 {
+        self.calls - self.denied - self.errors
+    }
+}
+
+/// Usage of one action by one principal.
+#[derive(Debug, Clone)]
+pub struct ActionUsage {
+    /// Calls by outcome and time.
+    pub counts: Counts,
+    /// False for calls that need no permission (`sts:GetCallerIdentity`).
+    pub needs_permission: bool,
+    /// How the action was derived from the event name.
+    pub mapping: MappingSource,
+    /// Regions called in.
+    pub regions: BTreeSet<String>,
+    /// Source IPs (bounded).
+    pub source_ips: BoundedSet,
+    /// User agents (bounded).
+    pub user_agents: BoundedSet,
+    /// Resources named by the events (bounded).
+    pub resources: BoundedSet,
+    /// The smallest few event ids, as evidence.
+    pub sample_event_ids: BoundedSet,
+}
+
+impl ActionUsage {
+    fn new(mapping: &Mapping) -> Self {
+        ActionUsage {
+            counts: Counts::default(),
+            needs_permission: mapping.needs_permission,
+            mapping: mapping.source,
+            regions: BTreeSet::new(),
+            source_ips: BoundedSet::default(),
+            user_agents: BoundedSet::default(),
+            resources: BoundedSet::default(),
+            sample_event_ids: BoundedSet::with_cap(SAMPLE_EVENT_IDS),
+        }
+    }
+
+    fn merge(&mut self, other: &ActionUsage) {
+        self.counts.merge(&other.counts);
+        self.regions.extend(other.regions.iter().cloned());
+        self.source_ips.merge(&other.source_ips);
+        self.user_agents.merge(&other.user_agents);
+        self.resources.merge(&other.resources);
+        self.sample_event_ids.merge(&other.sample_event_ids);
+    }
+}
+
+/// Calls made with one access key (a role session, or a user's key).
+#[derive(Debug, Clone, Default)]
+pub struct SessionUsage {
+    /// Calls by outcome and time.
+    pub counts: Counts,
+    /// Session names seen (a key has one; kept as a set to show anomalies).
+    pub names: BTreeSet<String>,
+    /// Whether MFA was used, when recorded (any `true` wins).
+    pub mfa: Option<bool>,
+    /// Source identities carried.
+    pub source_identities: BTreeSet<String>,
+    /// Calls per action.
+    pub actions: BTreeMap<String, Counts>,
+}
+
+impl SessionUsage {
+    fn merge(&mut self, other: &SessionUsage) {
+        self.counts.merge(&other.counts);
+        self.names.extend(other.names.iter().cloned());
+        self.mfa = merge_mfa(self.mfa, other.mfa);
+        self.source_identities
+            .extend(other.source_identities.iter().cloned());
+        for (action, counts) in &other.actions {
+            self.actions
+                .entry(action.clone())
+                .or_default()
+                .merge(counts);
+        }
+    }
+}
+
+fn merge_mfa(a: Option<bool>, b: Option<bool>) -> Option<bool> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x || y),
+        (x, None) => x,
+        (None, y) => y,
+    }
+}
+
+/// Everything one principal did.
+#[derive(Debug, Clone)]
+pub struct PrincipalUsage {
+    /// The principal's kind.
+    pub kind: PrincipalKind,
+    /// Accounts the principal belongs to (normally one).
+    pub accounts: BTreeSet<String>,
+    /// Events (one per record, whatever the number of actions).
+    pub events: Counts,
+    /// Usage per action.
+    pub actions: FastMap<String, ActionUsage>,
+    /// Usage per access key id.
+    pub sessions: FastMap<String, SessionUsage>,
+    /// Accounts that received its events.
+    pub recipient_accounts: BTreeSet<String>,
+}
+
+impl PrincipalUsage {
+    fn new(kind: PrincipalKind) -> Self {
+        PrincipalUsage {
+            kind,
+            accounts: BTreeSet::new(),
+            events: Counts::default(),
+            actions: FastMap::default(),
+            sessions: FastMap::default(),
+            recipient_accounts: BTreeSet::new(),
+        }
+    }
+
+    fn merge(&mut self, other: &PrincipalUsage) {
+        self.events.merge(&other.events);
+        self.accounts.extend(other.accounts.iter().cloned());
+        self.recipient_accounts
+            .extend(other.recipient_accounts.iter().cloned());
+        for (name, action) in &other.actions {
+            match self.actions.get_mut(name) {
+                Some(mine) => mine.merge(action),
+                None => {
+                    self.actions.insert(name.clone(), action.clone());
+                }
+            }
+        }
+        for (key, session) in &other.sessions {
+            self.sessions.entry(key.clone()).or_default().merge(session);
+        }
+    }
+}
+
+/// Temporary credentials issued by STS, as recorded by the issuing call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IssuedSession {
+    /// The issued access key id (`ASIA...`).
+    pub access_key_id: String,
+    /// The STS call (`AssumeRole`, `AssumeRoleWithWebIdentity`, ...).
+    pub via: String,
+    /// The role assumed, when any.
+    pub role_arn: Option<String>,
+    /// The session's ARN from the response.
+    pub session_arn: Option<String>,
+    /// The session name asked for.
+    pub session_name: Option<String>,
+    /// The caller's principal key and kind.
+    pub caller: String,
+    /// The caller's kind.
+    pub caller_kind: PrincipalKind,
+    /// The caller's account.
+    pub caller_account: Option<String>,
+    /// The caller's unique id (`AIDA...`, `AROA...:session`), which is all
+    /// CloudTrail shows of an outside caller.
+    pub caller_principal_id: Option<String>,
+    /// The caller's own access key, for role chains.
+    pub caller_access_key_id: Option<String>,
+    /// `sts:ExternalId` given.
+    pub external_id: Option<String>,
+    /// Source identity set.
+    pub source_identity: Option<String>,
+    /// MFA device given.
+    pub mfa_serial: Option<String>,
+    /// When.
+    pub time: Option<Timestamp>,
+    /// The issuing event's id.
+    pub event_id: Option<String>,
+    /// The account that received the issuing event.
+    pub recipient_account: Option<String>,
+    /// Caller's source IP.
+    pub source_ip: Option<String>,
+}
+
+/// Record-level totals.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Totals {
+    /// Records read from files.
+    pub records: u64,
+    /// Records counted as events (after filters and de-duplication).
+    pub events: u64,
+    /// Extra copies of an eventID already counted.
+    pub duplicates: u64,
+    /// Insights records skipped.
+    pub insight_records: u64,
+    /// Records outside `--since`/`--until` (or without a readable time while
+    /// a window was asked for).
+    pub outside_time_window: u64,
+    /// Records of accounts or Regions not asked for.
+    pub outside_account_or_region: u64,
+    /// Counted events without a readable time.
+    pub without_time: u64,
+    /// Records whose shape could not be read, skipped.
+    pub bad_records: u64,
+    /// Events by `userIdentity.type` (`(none)` when absent).
+    pub by_identity_type: BTreeMap<String, u64>,
+    /// Events by `errorCode`.
+    pub by_error_code: BTreeMap<String, u64>,
+}
+
+impl Totals {
+    fn merge(&mut self, other: &Totals) {
+        self.records += other.records;
+        self.events += other.events;
+        self.duplicates += other.duplicates;
+        self.insight_records += other.insight_records;
+        self.outside_time_window += other.outside_time_window;
+        self.outside_account_or_region += other.outside_account_or_region;
+        self.without_time += other.without_time;
+        self.bad_records += other.bad_records;
+        for (k, v) in &other.by_identity_type {
+            *self.by_identity_type.entry(k.clone()).or_default() += v;
+        }
+        for (k, v) in &other.by_error_code {
+            *self.by_error_code.entry(k.clone()).or_default() += v;
+        }
+    }
+}
+
+/// File-level totals.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FileTotals {
+    /// Files decoded.
+    pub files: u64,
+    /// Bytes as stored.
+    pub stored_bytes: u64,
+    /// Bytes of JSON after decompression.
+    pub json_bytes: u64,
+    /// Files that could not be read, with the reason.
+    pub failed: Vec<SkippedInput>,
+    /// Files with some unreadable records: path and how many.
+    pub with_bad_records: Vec<(String, u64)>,
+}
+
+impl FileTotals {
+    fn merge(&mut self, other: FileTotals) {
+        self.files += other.files;
+        self.stored_bytes += other.stored_bytes;
+        self.json_bytes += other.json_bytes;
+        self.failed.extend(other.failed);
+        self.with_bad_records.extend(other.with_bad_records);
+    }
+}
+
+/// The whole usage aggregate. See the module docs.
+#[derive(Debug, Default)]
+pub struct Usage {
+    /// Usage per principal key.
+    pub principals: FastMap<String, PrincipalUsage>,
+    /// STS-issued credentials per access key id.
+    pub issued: BTreeMap<String, IssuedSession>,
+    /// Record-level totals.
+    pub totals: Totals,
+    /// File-level totals.
+    pub files: FileTotals,
+}
+
+impl Usage {
+    /// Counts one event with the actions it maps to.
+    pub fn record(&mut self, event: &Event<'_>, mapping: &Mapping) {
+        self.count_totals(event);
+        let principal = match self.principals.get_mut(event.principal.arn.as_ref()) {
+            Some(p) => p,
+            None => self
+                .principals
+                .entry(event.principal.arn.to_string())
+                .or_insert_with(|| PrincipalUsage::new(event.principal.kind)),
+        };
+        principal.events.add(event.outcome, event.time);
+        if let Some(account) = event.principal.account
+            && !principal.accounts.contains(account)
+        {
+            principal.accounts.insert(account.to_string());
+        }
+        if let Some(account) = event.account
+            && !principal.recipient_accounts.contains(account)
+        {
+            principal.recipient_accounts.insert(account.to_string());
+        }
+        for action in mapping.actions.iter() {
+            let action: &str = action.as_ref();
+            let usage = match principal.actions.get_mut(action) {
+                Some(u) => u,
+                None => principal
+                    .actions
+                    .entry(action.to_string())
+                    .or_insert_with(|| ActionUsage::new(mapping)),
+            };
+            record_action(usage, event);
+        }
+        if let Some(session) = &event.session {
+            let usage = match principal.sessions.get_mut(session.access_key_id) {
+                Some(s) => s,
+                None => principal
+                    .sessions
+                    .entry(session.access_key_id.to_string())
+                    .or_default(),
+            };
+            record_session(usage, event, mapping);
+        }
+        if let Some(issued) = issued_session(event) {
+            self.issued.insert(issued.access_key_id.clone(), issued);
+        }
+    }
+
+    fn count_totals(&mut self, event: &Event<'_>) {
+        self.totals.events += 1;
+        if event.time.is_none() {
+            self.totals.without_time += 1;
+        }
+        let kind = event
+            .record
+            .user_identity
+            .get()
+            .and_then(|u| u.kind.get())
+            .unwrap_or("(none)");
+        bump(&mut self.totals.by_identity_type, kind);
+        if let Some(code) = event.record.error_code.get() {
+            bump(&mut self.totals.by_error_code, code);
+        }
+    }
+
+    /// Merges another worker's usage into this one.
+    pub fn merge(&mut self, other: Usage) {
+        for (key, principal) in other.principals {
+            match self.principals.get_mut(&key) {
+                Some(mine) => mine.merge(&principal),
+                None => {
+                    self.principals.insert(key, principal);
+                }
+            }
+        }
+        for (key, issued) in other.issued {
+            // Two issuing records for one key are copies of one event;
+            // keep the smaller for determinism.
+            match self.issued.get(&key) {
+                Some(mine) if mine.event_id <= issued.event_id => {}
+                _ => {
+                    self.issued.insert(key, issued);
+                }
+            }
+        }
+        self.totals.merge(&other.totals);
+        self.files.merge(other.files);
+    }
+}
+
+fn bump(map: &mut BTreeMap<String, u64>, key: &str) {
+    match map.get_mut(key) {
+        Some(n) => *n += 1,
+        None => {
+            map.insert(key.to_string(), 1);
+        }
+    }
+}
+
+fn record_action(usage: &mut ActionUsage, event: &Event<'_>) {
+    usage.counts.add(event.outcome, event.time);
+    if let Some(region) = event.region
+        && !usage.regions.contains(region)
+    {
+        usage.regions.insert(region.to_string());
+    }
+    if let Some(ip) = event.record.source_ip.get() {
+        usage.source_ips.insert(ip);
+    }
+    if let Some(agent) = event.record.user_agent.get() {
+        usage.user_agents.insert(agent);
+    }
+    event.for_each_resource(|r| usage.resources.insert(r));
+    if let Some(id) = event.record.event_id.get() {
+        usage.sample_event_ids.insert(id);
+    }
+}
+
+fn record_session(usage: &mut SessionUsage, event: &Event<'_>, mapping: &Mapping) {
+    usage.counts.add(event.outcome, event.time);
+    let Some(session) = &event.session else {
+        return;
+    };
+    if let Some(name) = session.name
+        && !usage.names.contains(name)
+    {
+        usage.names.insert(name.to_string());
+    }
+    usage.mfa = merge_mfa(usage.mfa, session.mfa);
+    if let Some(source) = session.source_identity
+        && !usage.source_identities.contains(source)
+    {
+        usage.source_identities.insert(source.to_string());
+    }
+    for action in mapping.actions.iter() {
+        let action: &str = action.as_ref();
+        match usage.actions.get_mut(action) {
+            Some(c) => c.add(event.outcome, event.time),
+            None => usage
+                .actions
+                .entry(action.to_string())
+                .or_default()
+                .add(event.outcome, event.time),
+        }
+    }
+}
+
+/// STS calls that issue temporary credentials (IAM User Guide, "Compare AWS
+/// STS credentials").
+const ISSUING_CALLS: [&str; 6] = [
+    "AssumeRole",
+    "AssumeRoleWithWebIdentity",
+    "AssumeRoleWithSAML",
+    "GetFederationToken",
+    "GetSessionToken",
+    "AssumeRoot",
+];
+
+fn issued_session(event: &Event<'_>) -> Option<IssuedSession> {
+    let name = event.event_name();
+    if event.event_source() != "sts.amazonaws.com" || !ISSUING_CALLS.contains(&name) {
+        return None;
+    }
+    let response = event.record.response_elements.get()?;
+    let key = response.credentials.get()?.access_key_id.get()?;
+    let params = event.record.request_parameters.get();
+    fn param<'p>(
+        params: Option<&'p RequestParameters<'_>>,
+        field: impl Fn(&'p RequestParameters<'_>) -> Option<&'p str>,
+    ) -> Option<String> {
+        params.and_then(field).map(str::to_string)
+    }
+    let who = event.record.user_identity.get();
+    let session_arn = response
+        .assumed_role_user
+        .get()
+        .or(response.federated_user.get())
+        .and_then(|u| u.arn.get());
+    Some(IssuedSession {
+        access_key_id: key.to_string(),
+        via: name.to_string(),
+        role_arn: param(params, |p| p.role_arn.get()),
+        session_arn: session_arn.map(str::to_string),
+        session_name: param(params, |p| p.role_session_name.get().or(p.name.get())),
+        caller: event.principal.arn.to_string(),
+        caller_kind: event.principal.kind,
+        caller_account: event.principal.account.map(str::to_string),
+        caller_principal_id: who.and_then(|w| w.principal_id.get()).map(str::to_string),
+        caller_access_key_id: event.session.as_ref().map(|s| s.access_key_id.to_string()),
+        external_id: param(params, |p| p.external_id.get()),
+        source_identity: param(params, |p| p.source_identity.get()),
+        mfa_serial: param(params, |p| p.serial_number.get()),
+        time: event.time,
+        event_id: event.record.event_id.get().map(str::to_string),
+        recipient_account: event.account.map(str::to_string),
+        source_ip: event.record.source_ip.get().map(str::to_string),
+    })
+}
