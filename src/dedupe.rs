@@ -3,16 +3,18 @@
 //! CloudTrail can deliver the same record in more than one file (CloudTrail
 //! User Guide: "CloudTrail may deliver an event more than once"; the record's
 //! `eventID` is its unique key). The de-duplicator remembers the eventIDs it
-//! has seen, as 128-bit keys, in buckets by event hour. Objects are processed
-//! in delivery order, and once every file still to come was delivered more
-//! than [`Deduper::window`] after an hour, that hour's bucket is dropped: a
-//! copy of one of its events would have to arrive later than that. Memory is
-//! therefore bounded by the event rate times the window, not by the corpus.
+//! has seen as 128-bit keys, and also which event hour each key belongs to.
+//! Objects are processed in delivery order, and once every file still to come
+//! was delivered more than [`Deduper::window`] after an hour, that hour's keys
+//! are forgotten: a copy of one of its events would have to arrive later than
+//! that. Memory is therefore bounded by the event rate times the window, not
+//! by the size of the corpus. Events without a usable time are never
+//! forgotten.
 //!
-//! The set is sharded behind mutexes so rayon workers rarely contend.
+//! The state is sharded behind mutexes so rayon workers rarely contend.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard};
 
 use crate::hash::{FastSet, fmix64, hash_str};
 use crate::time::Timestamp;
@@ -22,10 +24,21 @@ const SHARDS: usize = 64;
 /// Default for [`Deduper::window`]: 24 hours.
 pub const DEFAULT_WINDOW: i64 = 24 * 3600;
 
+/// The hour bucket for events without a usable time; never forgotten.
+const TIMELESS: i64 = i64::MIN;
+
+#[derive(Debug, Default)]
+struct Shard {
+    /// Every remembered key.
+    seen: FastSet<u128>,
+    /// The keys first seen in each event hour, for forgetting.
+    by_hour: HashMap<i64, Vec<u128>>,
+}
+
 /// Remembers eventIDs, forgetting those too old to be delivered again.
 #[derive(Debug)]
 pub struct Deduper {
-    shards: Vec<Mutex<HashMap<i64, FastSet<u128>>>>,
+    shards: Vec<Mutex<Shard>>,
     window: i64,
 }
 
@@ -34,7 +47,7 @@ impl Deduper {
     /// more than `window` seconds after them.
     pub fn new(window: i64) -> Self {
         Deduper {
-            shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
+            shards: (0..SHARDS).map(|_| Mutex::new(Shard::default())).collect(),
             window,
         }
     }
@@ -44,43 +57,50 @@ impl Deduper {
         self.window
     }
 
-    /// Returns true the first time an eventID is seen. Events without a
-    /// usable time are kept in a bucket that is never dropped.
+    fn shard(&self, index: usize) -> MutexGuard<'_, Shard> {
+        // A worker that panicked mid-insert leaves a usable set.
+        self.shards[index]
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Returns true the first time an eventID is seen.
     pub fn first_sighting(&self, event_id: &str, time: Option<Timestamp>) -> bool {
         let key = event_key(event_id);
-        let hour = time.map_or(i64::MIN, |t| t.div_euclid(3600));
-        let shard = (key as usize) % SHARDS;
-        let mut buckets = match self.shards[shard].lock() {
-            Ok(guard) => guard,
-            // A worker that panicked mid-insert leaves a usable map.
-            Err(poisoned) => poisoned.into_inner(),
-        };
-        buckets.entry(hour).or_default().insert(key)
+        let mut shard = self.shard((key as usize) % SHARDS);
+        if !shard.seen.insert(key) {
+            return false;
+        }
+        let hour = time.map_or(TIMELESS, |t| t.div_euclid(3600));
+        shard.by_hour.entry(hour).or_default().push(key);
+        true
     }
 
     /// Forgets events from hours that end before `watermark - window`, where
     /// `watermark` is the earliest delivery time of any object not yet read.
     pub fn forget_before(&self, watermark: Timestamp) {
         let cutoff_hour = (watermark - self.window).div_euclid(3600);
-        for shard in &self.shards {
-            let mut buckets = match shard.lock() {
-                Ok(guard) => guard,
-                Err(poisoned) => poisoned.into_inner(),
-            };
-            buckets.retain(|&hour, _| hour == i64::MIN || hour >= cutoff_hour);
+        for index in 0..SHARDS {
+            let mut shard = self.shard(index);
+            let expired: Vec<i64> = shard
+                .by_hour
+                .keys()
+                .copied()
+                .filter(|&h| h != TIMELESS && h < cutoff_hour)
+                .collect();
+            for hour in expired {
+                if let Some(keys) = shard.by_hour.remove(&hour) {
+                    for key in keys {
+                        shard.seen.remove(&key);
+                    }
+                }
+            }
         }
     }
 
     /// How many eventIDs are remembered now (for tests and memory checks).
     pub fn remembered(&self) -> usize {
-        self.shards
-            .iter()
-            .map(|s| {
-                s.lock()
-                    .map(|b| b.values().map(FastSet::len).sum())
-                    .unwrap_or(0)
-            })
-            .sum()
+        (0..SHARDS).map(|i| self.shard(i).seen.len()).sum()
     }
 }
 
@@ -99,7 +119,6 @@ fn parse_uuid(s: &str) -> Option<u128> {
         return None;
     }
     let mut value: u128 = 0;
-    let mut digits = 0;
     for (i, c) in s.bytes().enumerate() {
         if matches!(i, 8 | 13 | 18 | 23) {
             if c != b'-' {
@@ -108,9 +127,8 @@ fn parse_uuid(s: &str) -> Option<u128> {
             continue;
         }
         value = (value << 4) | u128::from((c as char).to_digit(16)?);
-        digits += 1;
     }
-    (digits == 32).then_some(value)
+    Some(value)
 }
 
 #[cfg(test)]
@@ -118,14 +136,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn counts_an_event_id_once() {
+    fn counts_an_event_id_once_whatever_its_time() {
         let d = Deduper::new(DEFAULT_WINDOW);
         let id = "3038ebd2-c98a-4c65-9b6e-e22506292313";
         assert!(d.first_sighting(id, Some(1_000_000)));
         assert!(!d.first_sighting(id, Some(1_000_000)));
+        assert!(
+            !d.first_sighting(id, Some(9_000_000)),
+            "the id is the key, not the time"
+        );
         assert!(d.first_sighting("not-a-uuid", None));
         assert!(!d.first_sighting("not-a-uuid", None));
         assert_ne!(event_key("A"), event_key("B"));
+        assert_eq!(parse_uuid("3038ebd2-c98a-4c65-9b6e-e2250629231Z"), None);
     }
 
     #[test]

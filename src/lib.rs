@@ -20,6 +20,7 @@ pub mod cloudtrail;
 pub mod commands;
 pub mod dedupe;
 pub mod event;
+pub mod generate;
 pub mod hash;
 pub mod output;
 pub mod pipeline;

@@ -73,6 +73,8 @@ fn scan_object(object: &LogObject, ctx: &ScanContext<'_>, deduper: &Deduper, acc
             acc.files.files += 1;
             acc.files.stored_bytes += bytes.len() as u64;
             if outcome.bad_records > 0 {
+                // Unreadable records were read from the file all the same.
+                acc.totals.records += outcome.bad_records;
                 acc.totals.bad_records += outcome.bad_records;
                 acc.files
                     .with_bad_records
@@ -144,6 +146,12 @@ fn absorb(record: &Record<'_>, ctx: &ScanContext<'_>, deduper: &Deduper, acc: &m
         acc.totals.duplicates += 1;
         return;
     }
-    let mapping = ctx.mapper.map(event.event_source(), event.event_name());
+    // An AwsServiceEvent raised by a service is something the service did
+    // or noticed, not a call made with anyone's permissions (CloudTrail record
+    // contents, `eventType`): it counts as an event, under no action.
+    let service_event = record.event_type.get() == Some("AwsServiceEvent")
+        && event.principal.kind == crate::event::PrincipalKind::AwsService;
+    let mapping =
+        (!service_event).then(|| ctx.mapper.map(event.event_source(), event.event_name()));
     acc.record(&event, mapping);
 }

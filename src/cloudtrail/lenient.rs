@@ -100,6 +100,17 @@ impl<'de> Deserialize<'de> for Flag {
     }
 }
 
+/// Whether a field holds a value other than `null` (its content is skipped).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Present(pub bool);
+
+impl<'de> Deserialize<'de> for Present {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let value = Option::<IgnoredAny>::deserialize(d)?;
+        Ok(Present(value.is_some()))
+    }
+}
+
 /// An object (or array) field of type `T`; any other JSON value, such as the
 /// `null` of `responseElements` for read-only calls, reads as absent.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -200,7 +211,7 @@ mod tests {
 
     #[test]
     fn lenient_keeps_objects_and_drops_other_shapes() {
-        #[derive(Deserialize, Debug, PartialEq)]
+        #[derive(serde::Deserialize, Debug, PartialEq)]
         struct Inner {
             a: u32,
         }

@@ -8,7 +8,7 @@
 
 use serde::Deserialize;
 
-use super::lenient::{Flag, Lenient, Text};
+use super::lenient::{Flag, Lenient, Present, Text};
 
 /// One CloudTrail event record.
 #[derive(Debug, Default, Deserialize)]
@@ -67,9 +67,10 @@ pub struct Record<'a> {
     /// The response (only the credentials an STS call issued are read).
     #[serde(rename = "responseElements", borrow)]
     pub response_elements: Lenient<ResponseElements<'a>>,
-    /// Resources accessed, with their ARNs.
+    /// Resources accessed, with their ARNs. Elements of another shape (some
+    /// re-exports write them as strings) read as absent.
     #[serde(borrow)]
-    pub resources: Lenient<Vec<Resource<'a>>>,
+    pub resources: Lenient<Vec<Lenient<Resource<'a>>>>,
     /// Extra event data, e.g. `MFAUsed` on console sign-in.
     #[serde(rename = "additionalEventData", borrow)]
     pub additional_event_data: Lenient<AdditionalEventData<'a>>,
@@ -200,6 +201,8 @@ pub struct RequestParameters<'a> {
     /// The source identity given to AssumeRole.
     #[serde(rename = "sourceIdentity", borrow)]
     pub source_identity: Text<'a>,
+    /// Session tags given to an STS call.
+    pub tags: Present,
     /// The MFA device given to AssumeRole or GetSessionToken.
     #[serde(rename = "serialNumber", borrow)]
     pub serial_number: Text<'a>,
@@ -322,7 +325,7 @@ mod tests {
             .get()
             .expect("resources")
             .iter()
-            .map(|r| r.arn.get())
+            .map(|r| r.get().and_then(|r| r.arn.get()))
             .collect();
         assert_eq!(arns, [Some("arn:aws:iam::111122223333:role/JohnRole1")]);
         assert_eq!(r.management_event.0, Some(true));

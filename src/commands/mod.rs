@@ -4,6 +4,7 @@
 
 pub mod analyze;
 pub mod data;
+pub mod generate;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -34,7 +35,7 @@ pub fn run(cli: crate::cli::Cli) -> anyhow::Result<ExitCode> {
             } => data::update(source, known_accounts_source, cache_dir),
             crate::cli::DataCommand::Status { cache_dir } => data::status(cache_dir),
         },
-        crate::cli::Command::Generate(_) => anyhow::bail!("not yet"),
+        crate::cli::Command::Generate(args) => generate::run(&args),
     }
 }
 

@@ -363,6 +363,11 @@ const CURATED: &[Curated] = &[
     no_permission("signin", "ExitRole"),
     no_permission("signin", "RenewRole"),
     no_permission("signin", "PasswordUpdated"),
+    // Identity Center / console sign-in flow events (CloudTrail User Guide,
+    // "AWS sign-in events"): records of authentication, not authorized calls.
+    no_permission("signin", "CredentialChallenge"),
+    no_permission("signin", "CredentialVerification"),
+    no_permission("signin", "UserAuthentication"),
 ];
 
 fn curated(prefix: &str, event_name: &str) -> Option<&'static Curated> {

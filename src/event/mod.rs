@@ -11,6 +11,7 @@ pub mod principal;
 use std::borrow::Cow;
 
 use crate::cloudtrail::Record;
+use crate::cloudtrail::lenient::Lenient;
 use crate::time::{Timestamp, parse_event_time};
 
 pub use action_map::{ActionMapper, Mapping, MappingSource};
@@ -111,6 +112,7 @@ impl<'r> Event<'r> {
         if let Some(resources) = self.record.resources.get() {
             resources
                 .iter()
+                .filter_map(Lenient::get)
                 .filter_map(|r| r.arn.get())
                 .for_each(&mut each);
         }
@@ -192,6 +194,32 @@ fn session_of<'r>(record: &'r Record<'_>) -> Option<Session<'r>> {
             .and_then(|a| a.mfa_authenticated.0),
         source_identity: context.and_then(|c| c.source_identity.get()),
     })
+}
+
+/// Actions a call needs only because of what its request asked for, on top
+/// of the mapped ones. STS: passing a source identity needs
+/// `sts:SetSourceIdentity`, passing session tags needs `sts:TagSession` (IAM
+/// User Guide, "Passing session tags in AWS STS" and "Monitor and control
+/// actions taken with assumed roles").
+pub fn conditional_actions(event: &Event<'_>) -> &'static [&'static str] {
+    let assumes = matches!(
+        event.event_name(),
+        "AssumeRole" | "AssumeRoleWithSAML" | "AssumeRoleWithWebIdentity"
+    );
+    let Some(params) = event
+        .record
+        .request_parameters
+        .get()
+        .filter(|_| assumes && event.event_source() == "sts.amazonaws.com")
+    else {
+        return &[];
+    };
+    match (params.source_identity.get().is_some(), params.tags.0) {
+        (true, true) => &["sts:SetSourceIdentity", "sts:TagSession"],
+        (true, false) => &["sts:SetSourceIdentity"],
+        (false, true) => &["sts:TagSession"],
+        (false, false) => &[],
+    }
 }
 
 /// True for records that are not API activity: CloudTrail Insights events,

@@ -103,7 +103,7 @@ impl BoundedSet {
     /// Merges another set into this one.
     pub fn merge(&mut self, other: &BoundedSet) {
         let mut samples: Vec<String> = Vec::with_capacity(self.samples.len() + other.samples.len());
-        samples.extend(self.samples.drain(..));
+        samples.append(&mut self.samples);
         samples.extend(other.samples.iter().cloned());
         samples.sort_unstable();
         samples.dedup();

@@ -19,7 +19,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use crate::cloudtrail::record::RequestParameters;
-use crate::event::{Event, Mapping, MappingSource, Outcome, PrincipalKind};
+use crate::event::{Event, Mapping, MappingSource, Outcome, PrincipalKind, conditional_actions};
 use crate::hash::FastMap;
 use crate::source::SkippedInput;
 use crate::time::Timestamp;
@@ -98,11 +98,16 @@ pub struct ActionUsage {
 }
 
 impl ActionUsage {
-    fn new(mapping: &Mapping) -> Self {
+    fn new(
+        ActionKind {
+            needs_permission,
+            mapping,
+        }: ActionKind,
+    ) -> Self {
         ActionUsage {
             counts: Counts::default(),
-            needs_permission: mapping.needs_permission,
-            mapping: mapping.source,
+            needs_permission,
+            mapping,
             regions: BTreeSet::new(),
             source_ips: BoundedSet::default(),
             user_agents: BoundedSet::default(),
@@ -332,8 +337,9 @@ pub struct Usage {
 }
 
 impl Usage {
-    /// Counts one event with the actions it maps to.
-    pub fn record(&mut self, event: &Event<'_>, mapping: &Mapping) {
+    /// Counts one event with the actions it maps to (`None` for events that
+    /// are no call, such as `AwsServiceEvent`).
+    pub fn record(&mut self, event: &Event<'_>, mapping: Option<&Mapping>) {
         self.count_totals(event);
         let principal = match self.principals.get_mut(event.principal.arn.as_ref()) {
             Some(p) => p,
@@ -353,14 +359,13 @@ impl Usage {
         {
             principal.recipient_accounts.insert(account.to_string());
         }
-        for action in mapping.actions.iter() {
-            let action: &str = action.as_ref();
+        for (action, kind) in actions_of(event, mapping) {
             let usage = match principal.actions.get_mut(action) {
                 Some(u) => u,
                 None => principal
                     .actions
                     .entry(action.to_string())
-                    .or_insert_with(|| ActionUsage::new(mapping)),
+                    .or_insert_with(|| ActionUsage::new(kind)),
             };
             record_action(usage, event);
         }
@@ -421,6 +426,39 @@ impl Usage {
     }
 }
 
+/// How an action of an event was derived.
+#[derive(Debug, Clone, Copy)]
+struct ActionKind {
+    needs_permission: bool,
+    mapping: MappingSource,
+}
+
+/// The actions an event counts under: the mapped ones, then those its
+/// request adds ([`conditional_actions`]). `None` (an event that is no call)
+/// has none.
+fn actions_of<'m>(
+    event: &Event<'_>,
+    mapping: Option<&'m Mapping>,
+) -> impl Iterator<Item = (&'m str, ActionKind)> {
+    let mapped = mapping.into_iter().flat_map(|m| {
+        let kind = ActionKind {
+            needs_permission: m.needs_permission,
+            mapping: m.source,
+        };
+        m.actions.iter().map(move |a| (a.as_ref(), kind))
+    });
+    let conditional = if mapping.is_some() {
+        conditional_actions(event)
+    } else {
+        &[]
+    };
+    let extra = ActionKind {
+        needs_permission: true,
+        mapping: MappingSource::Curated,
+    };
+    mapped.chain(conditional.iter().map(move |a| (*a, extra)))
+}
+
 fn bump(map: &mut BTreeMap<String, u64>, key: &str) {
     match map.get_mut(key) {
         Some(n) => *n += 1,
@@ -449,7 +487,7 @@ fn record_action(usage: &mut ActionUsage, event: &Event<'_>) {
     }
 }
 
-fn record_session(usage: &mut SessionUsage, event: &Event<'_>, mapping: &Mapping) {
+fn record_session(usage: &mut SessionUsage, event: &Event<'_>, mapping: Option<&Mapping>) {
     usage.counts.add(event.outcome, event.time);
     let Some(session) = &event.session else {
         return;
@@ -465,8 +503,7 @@ fn record_session(usage: &mut SessionUsage, event: &Event<'_>, mapping: &Mapping
     {
         usage.source_identities.insert(source.to_string());
     }
-    for action in mapping.actions.iter() {
-        let action: &str = action.as_ref();
+    for (action, _) in actions_of(event, mapping) {
         match usage.actions.get_mut(action) {
             Some(c) => c.add(event.outcome, event.time),
             None => usage

@@ -1,1 +1,10 @@
-//! placeholder
+//! vendortrail's integration tests: one binary, one module per area.
+
+// Shared runner, paths and decoding helpers.
+mod common;
+// Command-line behaviour: exit codes, bad inputs, --strict, filters.
+mod cli;
+// Real public datasets: totals against an independent count.
+mod realdata;
+// The committed generated corpus against its manifest.
+mod corpus;
