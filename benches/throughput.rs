@@ -1,1 +1,170 @@
-fn main() {}
+//! Throughput and memory of `vendortrail analyze` on a generated corpus.
+//!
+//! ```text
+//! cargo bench --bench throughput                  # 2 GB corpus, 0.5 GB subset
+//! VENDORTRAIL_BENCH_SIZE=1GB cargo bench --bench throughput
+//! ```
+//!
+//! Generates (once, cached under `target/bench-corpus-<size>`) a corpus with
+//! `vendortrail generate --preset bench`, then measures on all cores:
+//!
+//! 1. decompress only, libdeflate (what analyze uses) and flate2 (zlib-rs):
+//!    read every object and inflate it, nothing else — the floor;
+//! 2. the whole `analyze` (decode, map, de-duplicate, aggregate, JSON report)
+//!    run as a child process with `--stats`, which reports its own peak RSS,
+//!    on the full corpus and on a quarter of it (`--until`), to show that
+//!    memory does not grow with the corpus.
+//!
+//! Figures are MB/s of uncompressed JSON (10^6 bytes) and records/s. The
+//! README quotes a run of this benchmark.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use rayon::prelude::*;
+use vendortrail::cloudtrail::decode::decompress;
+use vendortrail::generate::{GenerateOptions, generate, parse_size};
+use vendortrail::source::{Filters, local};
+
+fn main() {
+    let size_text = std::env::var("VENDORTRAIL_BENCH_SIZE").unwrap_or_else(|_| "2GB".into());
+    let size = parse_size(&size_text).expect("VENDORTRAIL_BENCH_SIZE");
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let dir = std::env::var_os("VENDORTRAIL_BENCH_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join(format!("target/bench-corpus-{size_text}")));
+    let opts = ensure_corpus(&dir, size);
+    let logs = dir.join("AWSLogs");
+    let inventory = local::discover(&[&logs], &Filters::default());
+    let stored: u64 = inventory.total_bytes();
+    println!(
+        "corpus: {} files, {:.1} MB stored, {} cores ({})",
+        inventory.objects.len(),
+        stored as f64 / 1e6,
+        rayon::current_num_threads(),
+        dir.display()
+    );
+
+    let (secs, json) = decompress_only(&inventory.objects, |bytes| {
+        decompress(bytes).map(|j| j.len()).unwrap_or(0)
+    });
+    let decompress_rate = json as f64 / 1e6 / secs;
+    println!(
+        "decompress only, libdeflate: {secs:.2} s, {:.0} MB JSON, {decompress_rate:.0} MB/s",
+        json as f64 / 1e6
+    );
+    let (secs, json) = decompress_only(&inventory.objects, flate2_inflate);
+    println!(
+        "decompress only, flate2 (zlib-rs): {secs:.2} s, {:.0} MB/s",
+        json as f64 / 1e6 / secs
+    );
+
+    let catalog = root.join("../shared/data/service-reference/v1");
+    let full = analyze(&logs, &catalog, &[]);
+    report("analyze, whole corpus", &full, decompress_rate);
+    let (y, m, d) = opts.start;
+    let start = vendortrail::time::from_civil(i64::from(y), m, d, 0, 0, 0).expect("start date");
+    let quarter_end = start + i64::from(opts.days / 4) * 86_400;
+    let until = vendortrail::time::format_rfc3339(quarter_end);
+    let quarter = analyze(&logs, &catalog, &["--until", &until]);
+    report(
+        "analyze, first quarter (--until)",
+        &quarter,
+        decompress_rate,
+    );
+}
+
+/// Generates the corpus unless a complete one is already there.
+fn ensure_corpus(dir: &Path, size: u64) -> GenerateOptions {
+    let mut opts = GenerateOptions::bench(size);
+    opts.out_dir = dir.to_path_buf();
+    if !dir.join("manifest.json").exists() {
+        let started = Instant::now();
+        let manifest = generate(&opts).expect("generate the bench corpus");
+        println!(
+            "generated {} records in {:.1} s",
+            manifest.records,
+            started.elapsed().as_secs_f64()
+        );
+    }
+    opts
+}
+
+fn flate2_inflate(bytes: &[u8]) -> usize {
+    use std::io::Read;
+    let mut out = Vec::with_capacity(bytes.len() * 6);
+    flate2::read::MultiGzDecoder::new(bytes)
+        .read_to_end(&mut out)
+        .map(|_| out.len())
+        .unwrap_or(0)
+}
+
+/// Reads and inflates every object on all cores; returns seconds and JSON bytes.
+fn decompress_only(
+    objects: &[vendortrail::source::LogObject],
+    inflate: impl Fn(&[u8]) -> usize + Sync,
+) -> (f64, u64) {
+    let started = Instant::now();
+    let json: u64 = objects
+        .par_iter()
+        .map(|o| inflate(&o.read().expect("read")) as u64)
+        .sum();
+    (started.elapsed().as_secs_f64(), json)
+}
+
+/// The `--stats` line of a child `vendortrail analyze`, as key/value pairs.
+fn analyze(logs: &Path, catalog: &Path, extra: &[&str]) -> Vec<(String, String)> {
+    let out = Command::new(env!("CARGO_BIN_EXE_vendortrail"))
+        .arg("analyze")
+        .arg(logs)
+        .args([
+            "--format",
+            "json",
+            "-o",
+            "/dev/null",
+            "--stats",
+            "--no-progress",
+            "--catalog",
+        ])
+        .arg(catalog)
+        .args(extra)
+        .output()
+        .expect("run vendortrail");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let line = stderr
+        .lines()
+        .find(|l| l.starts_with("stats:"))
+        .expect("stats line");
+    line.split_whitespace()
+        .skip(1)
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+fn report(label: &str, stats: &[(String, String)], decompress_rate: f64) {
+    let get = |k: &str| {
+        stats
+            .iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("?")
+    };
+    let rate: f64 = get("json_mb_per_s").parse().unwrap_or(0.0);
+    let rss: f64 = get("peak_rss_bytes").parse().unwrap_or(0.0);
+    let json: f64 = get("json_bytes").parse().unwrap_or(0.0);
+    println!(
+        "{label}: {} s, {:.0} MB JSON, {rate:.0} MB/s ({:.2}x decompress-only), {} records/s, peak RSS {:.0} MB",
+        get("seconds"),
+        json / 1e6,
+        rate / decompress_rate,
+        get("events_per_s"),
+        rss / 1e6
+    );
+}

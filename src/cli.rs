@@ -89,6 +89,9 @@ pub struct AnalyzeArgs {
     /// Never show a progress bar.
     #[arg(long)]
     pub no_progress: bool,
+    /// Print run statistics (time, throughput, peak memory) to stderr.
+    #[arg(long)]
+    pub stats: bool,
     /// Where the action catalog comes from.
     #[command(flatten)]
     pub catalog: CatalogArgs,

@@ -22,3 +22,8 @@ fn main() -> ExitCode {
         }
     }
 }
+
+// mimalloc: measured faster than glibc malloc on the scan's many small
+// allocations, and it returns freed memory promptly (lower peak RSS).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;

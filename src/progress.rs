@@ -47,3 +47,12 @@ impl Progress {
         }
     }
 }
+
+/// The process's peak resident set size, from `/proc/self/status` (`VmHWM`);
+/// `None` where that file does not exist (not Linux).
+pub fn peak_rss_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}

@@ -11,8 +11,8 @@ use crate::event::{MappingSource, PrincipalKind};
 use crate::source::{Filters, Inventory, SkippedInput};
 use crate::time::Timestamp;
 use crate::usage::{
-    ActionUsage, BoundedSet, Counts, DistinctCount, IssuedSession, PrincipalUsage, SessionUsage,
-    Usage,
+    ActionUsage, BoundedSet, Counts, DistinctCount, FileTotals, IssuedSession, PrincipalUsage,
+    SessionUsage, Totals, Usage,
 };
 
 /// Samples and distinct count of a bounded set.
@@ -64,15 +64,13 @@ pub struct SessionReport {
     /// Calls by outcome and time.
     pub counts: Counts,
     /// Session names.
-    pub names: Vec<String>,
+    pub names: Vec<Box<str>>,
     /// MFA, when recorded.
     pub mfa: Option<bool>,
     /// Source identities.
-    pub source_identities: Vec<String>,
-    /// Calls per action.
-    pub actions: BTreeMap<String, Counts>,
-    /// The STS call that issued these credentials, when it is in the logs.
-    pub issued_by: Option<IssuedSession>,
+    pub source_identities: Vec<Box<str>>,
+    /// Calls per action, sorted by action.
+    pub actions: Vec<(Box<str>, Counts)>,
 }
 
 /// One principal.
@@ -196,20 +194,25 @@ impl Report {
             .values()
             .flat_map(|p| p.recipient_accounts.iter().cloned())
             .collect();
-        let mut principals: Vec<PrincipalReport> = usage
-            .principals
-            .iter()
-            .map(|(arn, p)| principal_report(arn, p, &own_accounts, &usage))
+        let Usage {
+            principals,
+            issued,
+            totals,
+            files,
+        } = usage;
+        let mut principals: Vec<PrincipalReport> = principals
+            .into_iter()
+            .map(|(arn, p)| principal_report(arn, p, &own_accounts))
             .collect();
         principals.sort_by(|a, b| a.arn.cmp(&b.arn));
-        let input = input_report(sources, inventory, &usage, &principals);
+        let input = input_report(sources, inventory, &totals, files, &principals);
         Report {
             filters,
             catalog,
             input,
             own_accounts: own_accounts.into_iter().collect(),
             principals,
-            issued_sessions: usage.issued.into_values().collect(),
+            issued_sessions: issued.into_values().collect(),
         }
     }
 
@@ -222,26 +225,26 @@ impl Report {
 fn input_report(
     sources: Vec<String>,
     inventory: &Inventory,
-    usage: &Usage,
+    t: &Totals,
+    files: FileTotals,
     principals: &[PrincipalReport],
 ) -> InputReport {
-    let t = &usage.totals;
     let mut skipped: Vec<SkippedInput> = inventory
         .unreadable
         .iter()
         .cloned()
-        .chain(usage.files.failed.iter().cloned())
+        .chain(files.failed)
         .collect();
     skipped.sort();
-    let mut with_bad = usage.files.with_bad_records.clone();
+    let mut with_bad = files.with_bad_records;
     with_bad.sort();
     let first = principals.iter().filter_map(|p| p.events.first_seen).min();
     let last = principals.iter().filter_map(|p| p.events.last_seen).max();
     InputReport {
         sources,
-        files: usage.files.files,
-        stored_bytes: usage.files.stored_bytes,
-        json_bytes: usage.files.json_bytes,
+        files: files.files,
+        stored_bytes: files.stored_bytes,
+        json_bytes: files.json_bytes,
         records: t.records,
         events: t.events,
         duplicates: t.duplicates,
@@ -266,12 +269,7 @@ fn input_report(
     }
 }
 
-fn principal_report(
-    arn: &str,
-    p: &PrincipalUsage,
-    own: &BTreeSet<String>,
-    usage: &Usage,
-) -> PrincipalReport {
+fn principal_report(arn: String, p: PrincipalUsage, own: &BTreeSet<String>) -> PrincipalReport {
     let mut actions: Vec<ActionReport> = p
         .actions
         .iter()
@@ -280,8 +278,8 @@ fn principal_report(
     actions.sort_by(|a, b| a.action.cmp(&b.action));
     let mut sessions: Vec<SessionReport> = p
         .sessions
-        .iter()
-        .map(|(key, s)| session_report(key, s, usage.issued.get(key)))
+        .into_iter()
+        .map(|(key, s)| session_report(key, s))
         .collect();
     sessions.sort_by(|a, b| a.access_key_id.cmp(&b.access_key_id));
     let (mut ips, mut agents) = (BoundedSet::default(), BoundedSet::default());
@@ -297,7 +295,7 @@ fn principal_report(
         _ => account.as_ref().is_some_and(|a| !own.contains(a)),
     };
     PrincipalReport {
-        arn: arn.to_string(),
+        arn,
         kind: p.kind,
         account,
         outside,
@@ -325,14 +323,13 @@ fn action_report(name: &str, a: &ActionUsage) -> ActionReport {
     }
 }
 
-fn session_report(key: &str, s: &SessionUsage, issued: Option<&IssuedSession>) -> SessionReport {
+fn session_report(access_key_id: String, s: SessionUsage) -> SessionReport {
     SessionReport {
-        access_key_id: key.to_string(),
+        access_key_id,
         counts: s.counts,
-        names: s.names.iter().cloned().collect(),
+        names: s.names,
         mfa: s.mfa,
-        source_identities: s.source_identities.iter().cloned().collect(),
-        actions: s.actions.clone(),
-        issued_by: issued.cloned(),
+        source_identities: s.source_identities,
+        actions: s.actions,
     }
 }

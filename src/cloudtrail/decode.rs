@@ -11,18 +11,22 @@
 //! whose trailer does not give the size, go through flate2's multi-member
 //! streaming decoder instead.
 //!
-//! Records are parsed in one pass into borrowed [`Record`]s. If a record has
-//! a shape the typed pass cannot take, the file is read again record by
-//! record, so one bad record is counted and skipped instead of costing the file.
+//! Records are read one at a time with [`super::scan`] and handed to a
+//! callback as they are read; nothing is collected. A record that cannot be
+//! read is counted and skipped; a structural error ends the file.
 
 use std::borrow::Cow;
 use std::cell::RefCell;
 use std::io::Read;
 
-use serde::Deserialize;
-use serde_json::value::RawValue;
+use super::record::{Record, RecordError};
+use super::scan::{ScanError, Scanner};
 
-use super::record::Record;
+impl From<ScanError> for DecodeError {
+    fn from(error: ScanError) -> Self {
+        DecodeError::Syntax { error, records: 0 }
+    }
+}
 
 /// Why an object could not be read. Each is the input's fault, not ours.
 #[derive(Debug, thiserror::Error)]
@@ -36,9 +40,15 @@ pub enum DecodeError {
     /// The content is neither gzip nor JSON.
     #[error("not a CloudTrail log: neither gzip nor JSON")]
     NotJson,
-    /// The JSON is malformed or truncated.
-    #[error("invalid JSON: {0}")]
-    Json(#[from] serde_json::Error),
+    /// The JSON is malformed or truncated. Records before the error were
+    /// read and counted.
+    #[error("invalid JSON: {error} ({records} records before it were read)")]
+    Syntax {
+        /// Where and what.
+        error: ScanError,
+        /// Records read before it.
+        records: u64,
+    },
     /// The JSON is an object without `Records` (or `Events`).
     #[error("no `Records` array: not a CloudTrail log file")]
     MissingRecords,
@@ -59,62 +69,84 @@ thread_local! {
 /// Returns the JSON text of an object: inflated if it is gzip, borrowed as
 /// is otherwise.
 pub fn decompress(bytes: &[u8]) -> Result<Cow<'_, [u8]>, DecodeError> {
+    let mut out = Vec::new();
+    let gzip = is_gzip(bytes)?;
+    decompress_into(bytes, &mut out)?;
+    Ok(if gzip {
+        Cow::Owned(out)
+    } else {
+        Cow::Borrowed(bytes)
+    })
+}
+
+/// True if the object is gzip; an error if it is neither gzip nor JSON.
+fn is_gzip(bytes: &[u8]) -> Result<bool, DecodeError> {
     if bytes.is_empty() {
         return Err(DecodeError::Empty);
     }
-    if !bytes.starts_with(&GZIP_MAGIC) {
-        return match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
-            Some(b'{' | b'[') => Ok(Cow::Borrowed(bytes)),
-            None => Err(DecodeError::Empty),
-            Some(_) => Err(DecodeError::NotJson),
-        };
+    if bytes.starts_with(&GZIP_MAGIC) {
+        return Ok(true);
     }
-    if let Some(out) = inflate_whole(bytes) {
-        return Ok(Cow::Owned(out));
+    match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'{' | b'[') => Ok(false),
+        None => Err(DecodeError::Empty),
+        Some(_) => Err(DecodeError::NotJson),
     }
-    inflate_streaming(bytes).map(Cow::Owned)
 }
 
-/// One-shot libdeflate inflate into a buffer sized by the gzip trailer's
-/// ISIZE. Returns `None` when that does not give the whole content: several
-/// members, a size over [`MAX_TRUSTED_ISIZE`], or corrupt data (which the
-/// streaming decoder then reports in its own words).
-fn inflate_whole(gz: &[u8]) -> Option<Vec<u8>> {
-    let trailer: [u8; 4] = gz.get(gz.len().checked_sub(4)?..)?.try_into().ok()?;
-    let isize = u32::from_le_bytes(trailer) as usize;
-    if isize == 0 || isize > MAX_TRUSTED_ISIZE {
-        return None;
+/// Like [`decompress`], inflating into `out`, a buffer the caller reuses
+/// from object to object (fresh zeroed buffers cost page faults on every
+/// object). Returns the JSON text: `bytes` itself when it is not gzip.
+pub fn decompress_into<'b>(bytes: &'b [u8], out: &'b mut Vec<u8>) -> Result<&'b [u8], DecodeError> {
+    if !is_gzip(bytes)? {
+        return Ok(bytes);
     }
-    let mut out = vec![0u8; isize];
-    let written = INFLATER
-        .with(|d| d.borrow_mut().gzip_decompress(gz, &mut out))
-        .ok()?;
-    // A multi-member file inflates only its first member here; the trailer
-    // is the last member's, so the sizes disagree (or the JSON will not
-    // parse, which `parse` retries through `decompress_multi_member`).
-    (written == isize).then_some(out)
-}
-
-/// Streaming inflate of every gzip member.
-fn inflate_streaming(gz: &[u8]) -> Result<Vec<u8>, DecodeError> {
-    let mut out = Vec::with_capacity(gz.len().saturating_mul(8));
-    flate2::read::MultiGzDecoder::new(gz)
-        .read_to_end(&mut out)
-        .map_err(|e| DecodeError::Gzip(e.to_string()))?;
-    if out.is_empty() {
-        return Err(DecodeError::Empty);
+    if !inflate_whole(bytes, out) {
+        inflate_streaming(bytes, out)?;
     }
     Ok(out)
 }
 
-/// Inflates every member of a gzip object with the streaming decoder; used
-/// when a one-shot inflate gave text that does not parse, which is what a
-/// multi-member file whose members happen to match the trailer looks like.
-pub fn decompress_multi_member(gz: &[u8]) -> Result<Vec<u8>, DecodeError> {
-    if !gz.starts_with(&GZIP_MAGIC) {
-        return Err(DecodeError::NotJson);
+/// One-shot libdeflate inflate into `out`, sized by the gzip trailer's
+/// ISIZE. Returns false when that does not give the whole content: several
+/// members, a size over [`MAX_TRUSTED_ISIZE`], or corrupt data (which the
+/// streaming decoder then reports in its own words).
+fn inflate_whole(gz: &[u8], out: &mut Vec<u8>) -> bool {
+    let Some(trailer) = gz.len().checked_sub(4).and_then(|at| gz.get(at..)) else {
+        return false;
+    };
+    let isize = u32::from_le_bytes([trailer[0], trailer[1], trailer[2], trailer[3]]) as usize;
+    if isize == 0 || isize > MAX_TRUSTED_ISIZE {
+        return false;
     }
-    inflate_streaming(gz)
+    out.clear();
+    out.resize(isize, 0);
+    let written = INFLATER.with(|d| d.borrow_mut().gzip_decompress(gz, out));
+    // A multi-member file inflates only its first member here; the trailer
+    // is the last member's, so the sizes disagree — or, if they happen to
+    // agree, the first member ends mid-document, which a complete JSON text
+    // never does.
+    written == Ok(isize) && ends_like_a_document(out)
+}
+
+/// True if the text ends with the close of an object or array.
+fn ends_like_a_document(json: &[u8]) -> bool {
+    matches!(
+        json.iter().rev().find(|b| !b.is_ascii_whitespace()),
+        Some(b'}' | b']')
+    )
+}
+
+/// Streaming inflate of every gzip member into `out`.
+fn inflate_streaming(gz: &[u8], out: &mut Vec<u8>) -> Result<(), DecodeError> {
+    out.clear();
+    flate2::read::MultiGzDecoder::new(gz)
+        .read_to_end(out)
+        .map_err(|e| DecodeError::Gzip(e.to_string()))?;
+    if out.is_empty() {
+        return Err(DecodeError::Empty);
+    }
+    Ok(())
 }
 
 /// What parsing a document found besides its good records.
@@ -126,112 +158,115 @@ pub struct ParseOutcome {
     pub bad_records: u64,
 }
 
-/// The top-level shapes we accept.
-#[derive(Deserialize)]
-struct TrailFile<'a> {
-    #[serde(rename = "Records", borrow, default)]
-    records: Option<Vec<Record<'a>>>,
-    #[serde(rename = "Events", borrow, default)]
-    events: Option<Vec<LookupEvent<'a>>>,
-}
-
-/// One event of `aws cloudtrail lookup-events` output.
-#[derive(Deserialize)]
-struct LookupEvent<'a> {
-    #[serde(rename = "CloudTrailEvent", borrow, default)]
-    cloud_trail_event: Option<Cow<'a, str>>,
-}
-
-/// The same shapes, with records kept raw for the record-by-record retry.
-#[derive(Deserialize)]
-struct RawTrailFile<'a> {
-    #[serde(rename = "Records", borrow, default)]
-    records: Option<Vec<&'a RawValue>>,
-}
-
-/// Parses a JSON document and calls `each` for every record in it.
-pub fn parse<'a>(
-    json: &'a [u8],
-    mut each: impl FnMut(&Record<'_>),
-) -> Result<ParseOutcome, DecodeError> {
-    let first = json.iter().find(|b| !b.is_ascii_whitespace()).copied();
-    match first {
-        Some(b'[') => match serde_json::from_slice::<Vec<Record<'a>>>(json) {
-            Ok(records) => Ok(visit_all(&records, &mut each)),
-            Err(e) if is_shape_error(&e) => {
-                let raw: Vec<&RawValue> = serde_json::from_slice(json)?;
-                Ok(visit_raw(&raw, &mut each))
-            }
-            Err(e) => Err(e.into()),
-        },
-        Some(b'{') => match serde_json::from_slice::<TrailFile<'a>>(json) {
-            Ok(TrailFile {
-                records: Some(records),
-                ..
-            }) => Ok(visit_all(&records, &mut each)),
-            Ok(TrailFile {
-                events: Some(events),
-                ..
-            }) => Ok(visit_lookup_events(&events, &mut each)),
-            Ok(_) => Err(DecodeError::MissingRecords),
-            Err(e) if is_shape_error(&e) => {
-                let raw: RawTrailFile = serde_json::from_slice(json)?;
-                let records = raw.records.ok_or(DecodeError::MissingRecords)?;
-                Ok(visit_raw(&records, &mut each))
-            }
-            Err(e) => Err(e.into()),
-        },
-        None => Err(DecodeError::Empty),
-        Some(_) => Err(DecodeError::NotJson),
-    }
-}
-
-/// A data error (valid JSON, unexpected shape), as opposed to a syntax error.
-fn is_shape_error(e: &serde_json::Error) -> bool {
-    e.classify() == serde_json::error::Category::Data
-}
-
-fn visit_all(records: &[Record<'_>], each: &mut impl FnMut(&Record<'_>)) -> ParseOutcome {
-    records.iter().for_each(&mut *each);
-    ParseOutcome {
-        records: records.len() as u64,
-        bad_records: 0,
-    }
-}
-
-fn visit_raw(records: &[&RawValue], each: &mut impl FnMut(&Record<'_>)) -> ParseOutcome {
+/// Parses a JSON document and calls `each` for every record in it, as it
+/// is read. On a structural error the records before it have already been
+/// handed over; the error says how many.
+pub fn parse(json: &[u8], mut each: impl FnMut(&Record<'_>)) -> Result<ParseOutcome, DecodeError> {
     let mut outcome = ParseOutcome::default();
-    for raw in records {
-        match serde_json::from_str::<Record>(raw.get()) {
-            Ok(record) => {
-                outcome.records += 1;
-                each(&record);
-            }
-            Err(_) => outcome.bad_records += 1,
-        }
+    let mut scanner = Scanner::new(json);
+    let result = match scanner.peek() {
+        Some(b'[') => scanner.elements(|s| visit(s, &mut outcome, &mut each)),
+        Some(b'{') => top_level_object(&mut scanner, &mut outcome, &mut each),
+        None => return Err(DecodeError::Empty),
+        Some(_) => return Err(DecodeError::NotJson),
+    };
+    match result {
+        Ok(()) if scanner.peek().is_none() => Ok(outcome),
+        Ok(()) => Err(DecodeError::Syntax {
+            error: trailing(&mut scanner),
+            records: outcome.records,
+        }),
+        Err(DecodeError::Syntax { error, .. }) => Err(DecodeError::Syntax {
+            error,
+            records: outcome.records,
+        }),
+        Err(other) => Err(other),
     }
-    outcome
 }
 
-fn visit_lookup_events(
-    events: &[LookupEvent<'_>],
+fn trailing(scanner: &mut Scanner<'_>) -> ScanError {
+    let at = scanner.position();
+    match scanner.peek() {
+        Some(b) => ScanError::Unexpected {
+            at,
+            found: b as char,
+            expected: "the end of the document",
+        },
+        None => ScanError::Eof(at),
+    }
+}
+
+/// `{"Records":[...]}` or lookup-events output `{"Events":[...]}`. The
+/// records array is walked in place, one record at a time.
+fn top_level_object(
+    scanner: &mut Scanner<'_>,
+    outcome: &mut ParseOutcome,
     each: &mut impl FnMut(&Record<'_>),
-) -> ParseOutcome {
-    let mut outcome = ParseOutcome::default();
-    for event in events {
-        let parsed = event
-            .cloud_trail_event
-            .as_deref()
-            .map(serde_json::from_str::<Record>);
-        match parsed {
-            Some(Ok(record)) => {
-                outcome.records += 1;
-                each(&record);
+) -> Result<(), DecodeError> {
+    let mut found = false;
+    scanner.members(|key, s| {
+        let is_list = s.peek() == Some(b'[');
+        match key {
+            b"Records" if is_list => {
+                found = true;
+                s.elements(|s| visit(s, outcome, each))
             }
-            _ => outcome.bad_records += 1,
+            b"Events" if is_list => {
+                found = true;
+                s.array(|element| visit_lookup_event(element, outcome, each))
+            }
+            _ => s.value().map(|_| ()).map_err(DecodeError::from),
+        }
+    })?;
+    if found {
+        Ok(())
+    } else {
+        Err(DecodeError::MissingRecords)
+    }
+}
+
+fn visit(
+    scanner: &mut Scanner<'_>,
+    outcome: &mut ParseOutcome,
+    each: &mut impl FnMut(&Record<'_>),
+) -> Result<(), DecodeError> {
+    match Record::read(scanner) {
+        Ok(record) => {
+            outcome.records += 1;
+            each(&record);
+            Ok(())
+        }
+        // A structural error cannot be stepped over: it ends the document.
+        Err(RecordError::Scan(error)) => Err(error.into()),
+        Err(_) => {
+            outcome.bad_records += 1;
+            Ok(())
         }
     }
-    outcome
+}
+
+/// One event of `aws cloudtrail lookup-events`: the record is the JSON text
+/// in `CloudTrailEvent`.
+fn visit_lookup_event(
+    element: &[u8],
+    outcome: &mut ParseOutcome,
+    each: &mut impl FnMut(&Record<'_>),
+) -> Result<(), DecodeError> {
+    let mut inner = None;
+    if element.first() == Some(&b'{') {
+        Scanner::new(element).object(|key, value| {
+            if key == b"CloudTrailEvent" {
+                inner = super::scan::text(value);
+            }
+        })?;
+    }
+    match inner {
+        Some(text) => visit(&mut Scanner::new(text.as_bytes()), outcome, each),
+        None => {
+            outcome.bad_records += 1;
+            Ok(())
+        }
+    }
 }
 
 #[cfg(test)]
@@ -270,7 +305,7 @@ mod tests {
         ));
         assert!(matches!(
             names(br#"{"Records":[{"eventName":"A"}"#),
-            Err(DecodeError::Json(_))
+            Err(DecodeError::Syntax { records: 1, .. })
         ));
         assert!(matches!(names(b"   "), Err(DecodeError::Empty)));
     }
@@ -307,5 +342,61 @@ mod tests {
         assert!(decompress(&corrupt).is_err());
         assert!(matches!(decompress(&[]), Err(DecodeError::Empty)));
         assert!(matches!(decompress(b"hello"), Err(DecodeError::NotJson)));
+    }
+}
+
+/// Property tests: the decoder never panics, whatever bytes it is given, and
+/// a truncated document is an error or a prefix of the records, never more.
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    const DOC: &str = r#"{"Records":[{"eventVersion":"1.08","userIdentity":{"type":"AssumedRole","arn":"arn:aws:sts::1:assumed-role/R/s","sessionContext":{"sessionIssuer":{"arn":"arn:aws:iam::1:role/R"},"attributes":{"mfaAuthenticated":"false"}}},"eventTime":"2024-01-01T00:00:00Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","requestParameters":{"bucketName":"b","key":"k\"]}","nested":[{"a":[1,2,{"b":null}]}]},"responseElements":null,"resources":[{"ARN":"arn:aws:s3:::b/k"}],"eventID":"e1"},{"eventName":"B","eventID":"e2","userIdentity":{"type":"Root"}}]}"#;
+
+    fn count(json: &[u8]) -> Result<u64, DecodeError> {
+        let mut n = 0;
+        parse(json, |_| n += 1)?;
+        Ok(n)
+    }
+
+    proptest! {
+        #[test]
+        fn random_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+            let _ = decompress(&bytes);
+            let _ = count(&bytes);
+        }
+
+        #[test]
+        fn random_json_like_text_never_panics(text in r#"[\[\]{}":,\\ a-z0-9.-]{0,200}"#) {
+            let _ = count(text.as_bytes());
+        }
+
+        #[test]
+        fn truncated_documents_fail_or_yield_a_prefix(cut in 0..DOC.len()) {
+            let outcome = count(&DOC.as_bytes()[..cut]);
+            prop_assert!(outcome.is_err(), "a cut document at {} parsed: {:?}", cut, outcome);
+            if let Err(DecodeError::Syntax { records, .. }) = outcome {
+                prop_assert!(records <= 2);
+            }
+        }
+
+        #[test]
+        fn corrupted_gzip_never_panics(flip in 0usize..400, bit in 0u8..8) {
+            use std::io::Write;
+            let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+            enc.write_all(DOC.as_bytes()).expect("write");
+            let mut gz = enc.finish().expect("finish");
+            let at = flip % gz.len();
+            gz[at] ^= 1 << bit;
+            if let Ok(json) = decompress(&gz) {
+                let _ = count(&json);
+            }
+        }
+    }
+
+    #[test]
+    fn the_whole_document_parses() {
+        assert_eq!(count(DOC.as_bytes()).expect("parse"), 2);
     }
 }

@@ -89,14 +89,20 @@ impl<'de: 'a, 'a> Visitor<'de> for TextVisitor<'a> {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Flag(pub Option<bool>);
 
-impl<'de> Deserialize<'de> for Flag {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let text = Text::deserialize(d)?;
-        Ok(Flag(match text.get() {
+impl Flag {
+    /// Reads `true`/`false` in any case; anything else is absent.
+    pub fn from_text(text: &Text<'_>) -> Flag {
+        Flag(match text.get() {
             Some(s) if s.eq_ignore_ascii_case("true") => Some(true),
             Some(s) if s.eq_ignore_ascii_case("false") => Some(false),
             _ => None,
-        }))
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for Flag {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(Flag::from_text(&Text::deserialize(d)?))
     }
 }
 

@@ -7,6 +7,7 @@
 pub mod decode;
 pub mod lenient;
 pub mod record;
+pub mod scan;
 
 pub use decode::{DecodeError, ParseOutcome};
 pub use record::Record;

@@ -9,71 +9,242 @@
 use serde::Deserialize;
 
 use super::lenient::{Flag, Lenient, Present, Text};
+use super::scan::{ScanError, Scanner, text};
+
+/// Why one record could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum RecordError {
+    /// The record is not a well-formed object.
+    #[error("{0}")]
+    Scan(#[from] ScanError),
+    /// The element is not a JSON object.
+    #[error("not a JSON object")]
+    NotAnObject,
+    /// A field that is read has a malformed value.
+    #[error("field `{field}`: {source}")]
+    Field {
+        /// The field.
+        field: &'static str,
+        /// The parser's complaint.
+        source: serde_json::Error,
+    },
+}
 
 /// One CloudTrail event record.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+///
+/// Built by [`Record::parse`], which reads the fields below and skips all
+/// others without interpreting them (see [`super::scan`]).
+#[derive(Debug, Default)]
 pub struct Record<'a> {
     /// When the request was completed (UTC).
-    #[serde(rename = "eventTime", borrow)]
     pub event_time: Text<'a>,
     /// The service the request was made to, e.g. `s3.amazonaws.com`.
-    #[serde(rename = "eventSource", borrow)]
     pub event_source: Text<'a>,
     /// The requested action, one of the service's API actions.
-    #[serde(rename = "eventName", borrow)]
     pub event_name: Text<'a>,
     /// The Region the request was made to.
-    #[serde(rename = "awsRegion", borrow)]
     pub aws_region: Text<'a>,
     /// The caller's IP address, or a service's DNS name.
-    #[serde(rename = "sourceIPAddress", borrow)]
     pub source_ip: Text<'a>,
     /// The agent the request was made through (truncated at 1 KB by AWS).
-    #[serde(rename = "userAgent", borrow)]
     pub user_agent: Text<'a>,
     /// The service's error code, when the request failed.
-    #[serde(rename = "errorCode", borrow)]
     pub error_code: Text<'a>,
     /// A GUID unique to the event: the key for de-duplication.
-    #[serde(rename = "eventID", borrow)]
     pub event_id: Text<'a>,
     /// `AwsApiCall`, `AwsServiceEvent`, `AwsConsoleSignIn`, ...
-    #[serde(rename = "eventType", borrow)]
     pub event_type: Text<'a>,
     /// `Management`, `Data`, `NetworkActivity` or `Insight`; absent before
     /// eventVersion 1.07.
-    #[serde(rename = "eventCategory", borrow)]
     pub event_category: Text<'a>,
     /// The account that received the event.
-    #[serde(rename = "recipientAccountId", borrow)]
     pub recipient_account_id: Text<'a>,
     /// Links the copies of one cross-account action delivered to each account.
-    #[serde(rename = "sharedEventID", borrow)]
     pub shared_event_id: Text<'a>,
     /// Whether this is a management event (eventVersion 1.06 and later).
-    #[serde(rename = "managementEvent")]
     pub management_event: Flag,
     /// Whether the operation only reads.
-    #[serde(rename = "readOnly")]
     pub read_only: Flag,
     /// Who made the request.
-    #[serde(rename = "userIdentity", borrow)]
     pub user_identity: Lenient<UserIdentity<'a>>,
     /// The request's parameters (only the keys that name a resource or a
     /// session are read).
-    #[serde(rename = "requestParameters", borrow)]
     pub request_parameters: Lenient<RequestParameters<'a>>,
-    /// The response (only the credentials an STS call issued are read).
-    #[serde(rename = "responseElements", borrow)]
-    pub response_elements: Lenient<ResponseElements<'a>>,
+    /// The response, kept raw: it is read only for the STS calls that issue
+    /// credentials ([`Record::response_elements`]).
+    pub response_elements_raw: Option<&'a [u8]>,
     /// Resources accessed, with their ARNs. Elements of another shape (some
     /// re-exports write them as strings) read as absent.
-    #[serde(borrow)]
     pub resources: Lenient<Vec<Lenient<Resource<'a>>>>,
     /// Extra event data, e.g. `MFAUsed` on console sign-in.
-    #[serde(rename = "additionalEventData", borrow)]
     pub additional_event_data: Lenient<AdditionalEventData<'a>>,
+}
+
+impl<'a> Record<'a> {
+    /// Reads a record from the bytes of its JSON object.
+    pub fn parse(object: &'a [u8]) -> Result<Record<'a>, RecordError> {
+        Record::read(&mut Scanner::new(object))
+    }
+
+    /// Reads the record at the scanner's position, consuming it even when it
+    /// cannot be read as a record (so the caller can go on to the next).
+    /// Structural errors are returned as [`RecordError::Scan`] and leave the
+    /// scanner where they occurred.
+    pub fn read(scanner: &mut Scanner<'a>) -> Result<Record<'a>, RecordError> {
+        if scanner.peek() != Some(b'{') {
+            scanner.value()?;
+            return Err(RecordError::NotAnObject);
+        }
+        let mut record = Record::default();
+        let mut failed: Option<RecordError> = None;
+        scanner.members(|key, s| {
+            if key == b"requestParameters" {
+                record.request_parameters = Lenient(RequestParameters::read(s)?);
+                return Ok(());
+            }
+            let value = s.value()?;
+            if let Err(e) = record.set(key, value) {
+                failed.get_or_insert(e);
+            }
+            Ok::<(), ScanError>(())
+        })?;
+        failed.map_or(Ok(record), Err)
+    }
+
+    fn set(&mut self, key: &[u8], value: &'a [u8]) -> Result<(), RecordError> {
+        let t = || Text(text(value));
+        match key {
+            b"eventTime" => self.event_time = t(),
+            b"eventSource" => self.event_source = t(),
+            b"eventName" => self.event_name = t(),
+            b"awsRegion" => self.aws_region = t(),
+            b"sourceIPAddress" => self.source_ip = t(),
+            b"userAgent" => self.user_agent = t(),
+            b"errorCode" => self.error_code = t(),
+            b"eventID" => self.event_id = t(),
+            b"eventType" => self.event_type = t(),
+            b"eventCategory" => self.event_category = t(),
+            b"recipientAccountId" => self.recipient_account_id = t(),
+            b"sharedEventID" => self.shared_event_id = t(),
+            b"managementEvent" => self.management_event = Flag::from_text(&t()),
+            b"readOnly" => self.read_only = Flag::from_text(&t()),
+            b"userIdentity" => self.user_identity = Lenient(UserIdentity::read(value)?),
+            b"resources" => self.resources = nested("resources", value)?,
+            b"additionalEventData" => {
+                self.additional_event_data = nested("additionalEventData", value)?
+            }
+            b"responseElements" => self.response_elements_raw = Some(value),
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// The response elements, parsed on demand.
+    pub fn response_elements(&self) -> Option<ResponseElements<'a>> {
+        let raw = self.response_elements_raw?;
+        serde_json::from_slice::<Lenient<ResponseElements<'a>>>(raw)
+            .ok()?
+            .0
+    }
+}
+
+/// Reads the members of an object value with `each`; `None` unless the value
+/// is an object.
+fn read_object<'a, T: Default>(
+    value: &'a [u8],
+    mut each: impl FnMut(&mut T, &[u8], &'a [u8]),
+) -> Result<Option<T>, ScanError> {
+    if value.first() != Some(&b'{') {
+        return Ok(None);
+    }
+    let mut out = T::default();
+    Scanner::new(value).object(|key, v| each(&mut out, key, v))?;
+    Ok(Some(out))
+}
+
+impl<'a> UserIdentity<'a> {
+    /// Reads `userIdentity` by hand: it is in every record, and this is
+    /// several times faster than going through serde.
+    fn read(value: &'a [u8]) -> Result<Option<UserIdentity<'a>>, ScanError> {
+        let mut context = Ok(None);
+        let mut on_behalf_of = Ok(None);
+        let who = read_object(value, |u: &mut UserIdentity<'a>, key, v| {
+            let t = Text(text(v));
+            match key {
+                b"type" => u.kind = t,
+                b"principalId" => u.principal_id = t,
+                b"arn" => u.arn = t,
+                b"accountId" => u.account_id = t,
+                b"accessKeyId" => u.access_key_id = t,
+                b"userName" => u.user_name = t,
+                b"invokedBy" => u.invoked_by = t,
+                b"identityProvider" => u.identity_provider = t,
+                b"sessionContext" => context = SessionContext::read(v),
+                b"onBehalfOf" => {
+                    on_behalf_of = read_object(v, |o: &mut OnBehalfOf<'a>, key, v| {
+                        if key == b"userId" {
+                            o.user_id = Text(text(v));
+                        }
+                    })
+                }
+                _ => {}
+            }
+        })?;
+        Ok(who.map(|mut u| {
+            u.session_context = Lenient(context.ok().flatten());
+            u.on_behalf_of = Lenient(on_behalf_of.ok().flatten());
+            u
+        }))
+    }
+}
+
+impl<'a> SessionContext<'a> {
+    fn read(value: &'a [u8]) -> Result<Option<SessionContext<'a>>, ScanError> {
+        let mut issuer = Ok(None);
+        let mut attributes = Ok(None);
+        let mut web = Ok(None);
+        let context = read_object(value, |c: &mut SessionContext<'a>, key, v| match key {
+            b"sourceIdentity" => c.source_identity = Text(text(v)),
+            b"sessionIssuer" => {
+                issuer = read_object(v, |i: &mut SessionIssuer<'a>, key, v| {
+                    let t = Text(text(v));
+                    match key {
+                        b"type" => i.kind = t,
+                        b"arn" => i.arn = t,
+                        b"accountId" => i.account_id = t,
+                        b"userName" => i.user_name = t,
+                        _ => {}
+                    }
+                })
+            }
+            b"attributes" => {
+                attributes = read_object(v, |a: &mut SessionAttributes<'a>, key, v| match key {
+                    b"creationDate" => a.creation_date = Text(text(v)),
+                    b"mfaAuthenticated" => a.mfa_authenticated = Flag::from_text(&Text(text(v))),
+                    _ => {}
+                })
+            }
+            b"webIdFederationData" => {
+                web = read_object(v, |w: &mut WebIdFederationData<'a>, key, v| {
+                    if key == b"federatedProvider" {
+                        w.federated_provider = Text(text(v));
+                    }
+                })
+            }
+            _ => {}
+        })?;
+        Ok(context.map(|mut c| {
+            c.session_issuer = Lenient(issuer.ok().flatten());
+            c.attributes = Lenient(attributes.ok().flatten());
+            c.web_id_federation_data = Lenient(web.ok().flatten());
+            c
+        }))
+    }
+}
+
+/// Parses a nested value that is read whole (small objects) with serde.
+fn nested<'a, T: Deserialize<'a>>(field: &'static str, value: &'a [u8]) -> Result<T, RecordError> {
+    serde_json::from_slice(value).map_err(|source| RecordError::Field { field, source })
 }
 
 /// The `userIdentity` element.
@@ -180,62 +351,85 @@ pub struct OnBehalfOf<'a> {
 }
 
 /// The request parameters that name a resource or describe a session.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+/// Only top-level keys are read; nested values are skipped unread.
+#[derive(Debug, Default)]
 pub struct RequestParameters<'a> {
     /// S3 bucket.
-    #[serde(rename = "bucketName", borrow)]
     pub bucket_name: Text<'a>,
     /// S3 object key.
-    #[serde(borrow)]
     pub key: Text<'a>,
     /// The role an STS call assumes.
-    #[serde(rename = "roleArn", borrow)]
     pub role_arn: Text<'a>,
     /// The session name an STS call asks for.
-    #[serde(rename = "roleSessionName", borrow)]
     pub role_session_name: Text<'a>,
     /// The ExternalId given to AssumeRole.
-    #[serde(rename = "externalId", borrow)]
     pub external_id: Text<'a>,
     /// The source identity given to AssumeRole.
-    #[serde(rename = "sourceIdentity", borrow)]
     pub source_identity: Text<'a>,
     /// Session tags given to an STS call.
     pub tags: Present,
     /// The MFA device given to AssumeRole or GetSessionToken.
-    #[serde(rename = "serialNumber", borrow)]
     pub serial_number: Text<'a>,
     /// The SAML provider of AssumeRoleWithSAML.
-    #[serde(rename = "principalArn", borrow)]
     pub principal_arn: Text<'a>,
     /// The name given to GetFederationToken.
-    #[serde(borrow)]
     pub name: Text<'a>,
     /// Lambda function.
-    #[serde(rename = "functionName", borrow)]
     pub function_name: Text<'a>,
     /// Secrets Manager secret.
-    #[serde(rename = "secretId", borrow)]
     pub secret_id: Text<'a>,
     /// KMS key.
-    #[serde(rename = "keyId", borrow)]
     pub key_id: Text<'a>,
     /// DynamoDB table.
-    #[serde(rename = "tableName", borrow)]
     pub table_name: Text<'a>,
     /// EC2 instance (single-instance calls).
-    #[serde(rename = "instanceId", borrow)]
     pub instance_id: Text<'a>,
     /// IAM role of IAM role calls.
-    #[serde(rename = "roleName", borrow)]
     pub role_name: Text<'a>,
     /// IAM user of IAM user calls.
-    #[serde(rename = "userName", borrow)]
     pub user_name: Text<'a>,
     /// IAM policy of IAM policy calls.
-    #[serde(rename = "policyArn", borrow)]
     pub policy_arn: Text<'a>,
+}
+
+impl<'a> RequestParameters<'a> {
+    /// Reads the parameters at the scanner's position, consuming the value;
+    /// `None` unless it is an object.
+    fn read(scanner: &mut Scanner<'a>) -> Result<Option<RequestParameters<'a>>, ScanError> {
+        if scanner.peek() != Some(b'{') {
+            scanner.value()?;
+            return Ok(None);
+        }
+        let mut p = RequestParameters::default();
+        scanner.object(|key, v| {
+            let slot = match key {
+                b"bucketName" => &mut p.bucket_name,
+                b"key" => &mut p.key,
+                b"roleArn" => &mut p.role_arn,
+                b"roleSessionName" => &mut p.role_session_name,
+                b"externalId" => &mut p.external_id,
+                b"sourceIdentity" => &mut p.source_identity,
+                b"serialNumber" => &mut p.serial_number,
+                b"principalArn" => &mut p.principal_arn,
+                b"name" => &mut p.name,
+                b"functionName" => &mut p.function_name,
+                b"secretId" => &mut p.secret_id,
+                b"keyId" => &mut p.key_id,
+                b"tableName" => &mut p.table_name,
+                b"instanceId" => &mut p.instance_id,
+                b"roleName" => &mut p.role_name,
+                b"userName" => &mut p.user_name,
+                b"policyArn" => &mut p.policy_arn,
+                b"tags" => {
+                    p.tags = Present(v != b"null");
+                    return;
+                }
+                _ => return,
+            };
+            *slot = Text(text(v));
+        })?;
+        Ok(Some(p))
+    }
 }
 
 /// The response elements an STS call returns about the session it opened.
@@ -311,13 +505,13 @@ mod tests {
         "assumedRoleUser":{"assumedRoleId":"AROA:Role1Session","arn":"arn:aws:sts::111122223333:assumed-role/JohnRole1/Role1Session"}},
         "resources":[{"ARN":"arn:aws:iam::111122223333:role/JohnRole1","accountId":"111122223333","type":"AWS::IAM::Role"}],
         "eventID":"e1","eventType":"AwsApiCall","recipientAccountId":"111122223333","sharedEventID":"s1","managementEvent":true}"#;
-        let r: Record = serde_json::from_str(json).expect("parse");
+        let r = Record::parse(json.as_bytes()).expect("parse");
         let who = r.user_identity.get().expect("identity");
         assert_eq!(who.kind.get(), Some("AWSAccount"));
         assert_eq!(who.account_id.get(), Some("777788889999"));
         let params = r.request_parameters.get().expect("params");
         assert_eq!(params.external_id.get(), Some("ex-1"));
-        let resp = r.response_elements.get().expect("response");
+        let resp = r.response_elements().expect("response");
         let key = resp.credentials.get().and_then(|c| c.access_key_id.get());
         assert_eq!(key, Some("ASIAQRSTUVWXYZEXAMPLE"));
         let arns: Vec<_> = r
@@ -336,7 +530,7 @@ mod tests {
         let json = r#"{"userIdentity":{"accountId":123456789012,"invokedBy":"secretsmanager.amazonaws.com",
             "sessionContext":{"attributes":{"mfaAuthenticated":"true","creationDate":"20131102T010628Z"}}},
             "requestParameters":null,"responseElements":"weird","resources":null,"readOnly":"false"}"#;
-        let r: Record = serde_json::from_str(json).expect("parse");
+        let r = Record::parse(json.as_bytes()).expect("parse");
         let who = r.user_identity.get().expect("identity");
         assert_eq!(who.kind.get(), None);
         assert_eq!(who.account_id.get(), Some("123456789012"));
@@ -347,7 +541,7 @@ mod tests {
             .expect("attrs");
         assert_eq!(attrs.mfa_authenticated.0, Some(true));
         assert!(r.request_parameters.get().is_none());
-        assert!(r.response_elements.get().is_none());
+        assert!(r.response_elements().is_none());
         assert_eq!(r.read_only.0, Some(false));
     }
 }

@@ -112,9 +112,30 @@ fn write_report(report: &Report, args: &AnalyzeArgs) -> Result<()> {
     Ok(())
 }
 
+/// `--stats`: one line a script can parse (the benchmark does).
+fn print_stats(report: &Report, elapsed: std::time::Duration) {
+    let secs = elapsed.as_secs_f64().max(1e-9);
+    let i = &report.input;
+    let peak = crate::progress::peak_rss_bytes().map_or("unknown".into(), |b| b.to_string());
+    eprintln!(
+        "stats: seconds={secs:.3} files={} stored_bytes={} json_bytes={} records={} events={} json_mb_per_s={:.1} events_per_s={:.0} peak_rss_bytes={peak}",
+        i.files,
+        i.stored_bytes,
+        i.json_bytes,
+        i.records,
+        i.events,
+        i.json_bytes as f64 / 1e6 / secs,
+        i.records as f64 / secs,
+    );
+}
+
 /// Runs `analyze`.
 pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
+    let started = std::time::Instant::now();
     let report = build_report(args, !args.no_progress)?;
+    if args.stats {
+        print_stats(&report, started.elapsed());
+    }
     write_report(&report, args)?;
     if let Some(path) = &args.usage_out {
         output::tabular::write_usage(&report, path)?;

@@ -42,8 +42,10 @@ use serde::Serialize;
 
 use crate::policy::catalog::Catalog;
 
-/// How a mapping was found, from most to least trustworthy.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+/// How a mapping was found, from most to least trustworthy (the order is
+/// used to pick one deterministically when events of one action were mapped
+/// differently).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub enum MappingSource {
     /// From the curated table of known quirks in this module.
     Curated,

@@ -106,15 +106,23 @@ impl<'r> Event<'r> {
     }
 
     /// Calls `each` with every resource the event names: the ARNs of
-    /// `resources[]`, then ARNs built from request parameters that name a
-    /// resource (bucket and key, role, function, table, instance, ...).
+    /// `resources[]`, or, when it names none, ARNs built from request
+    /// parameters that name a resource (bucket and key, role, function,
+    /// table, instance, ...).
     pub fn for_each_resource(&self, mut each: impl FnMut(&str)) {
+        let mut named = 0;
         if let Some(resources) = self.record.resources.get() {
-            resources
+            for arn in resources
                 .iter()
                 .filter_map(Lenient::get)
                 .filter_map(|r| r.arn.get())
-                .for_each(&mut each);
+            {
+                named += 1;
+                each(arn);
+            }
+        }
+        if named > 0 {
+            return;
         }
         if let Some(params) = self.record.request_parameters.get() {
             for arn in params_resources(self, params) {
@@ -266,17 +274,14 @@ mod tests {
             "sessionContext":{"attributes":{"mfaAuthenticated":"false"},"sourceIdentity":"alice"}},
           "requestParameters":{"bucketName":"b","key":"k/1.txt"},
           "resources":[{"type":"AWS::S3::Object","ARN":"arn:aws:s3:::b/k/1.txt"},{"accountId":"111122223333","type":"AWS::S3::Bucket","ARN":"arn:aws:s3:::b"}]}"#;
-        let record: Record = serde_json::from_str(json).expect("parse");
+        let record = Record::parse(json.as_bytes()).expect("parse");
         let event = Event::from_record(&record);
         let mut seen = Vec::new();
         event.for_each_resource(|r| seen.push(r.to_string()));
         assert_eq!(
             seen,
-            [
-                "arn:aws:s3:::b/k/1.txt",
-                "arn:aws:s3:::b",
-                "arn:aws:s3:::b/k/1.txt"
-            ]
+            ["arn:aws:s3:::b/k/1.txt", "arn:aws:s3:::b"],
+            "resources[] wins over parameters"
         );
         let session = event.session.expect("session");
         assert_eq!(session.access_key_id, "ASIAEXAMPLE");

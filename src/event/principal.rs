@@ -179,7 +179,7 @@ mod tests {
     use super::*;
 
     fn principal_of(json: &str) -> (PrincipalKind, String, Option<String>) {
-        let record: Record = serde_json::from_str(json).expect("parse");
+        let record = Record::parse(json.as_bytes()).expect("parse");
         let p = Principal::of(&record);
         (p.kind, p.arn.into_owned(), p.account.map(str::to_string))
     }

@@ -137,14 +137,14 @@ struct JsonAction<'a> {
 #[derive(Serialize)]
 struct JsonSession<'a> {
     access_key_id: &'a str,
-    names: &'a [String],
+    names: &'a [Box<str>],
     events: u64,
     denied: u64,
     errors: u64,
     first_seen: Option<String>,
     last_seen: Option<String>,
     mfa: Option<bool>,
-    source_identities: &'a [String],
+    source_identities: &'a [Box<str>],
     actions: BTreeMap<&'a str, u64>,
 }
 
@@ -256,7 +256,7 @@ fn session(s: &SessionReport) -> JsonSession<'_> {
         actions: s
             .actions
             .iter()
-            .map(|(a, c): (&String, &Counts)| (a.as_str(), c.calls))
+            .map(|(a, c): &(Box<str>, Counts)| (a.as_ref(), c.calls))
             .collect(),
     }
 }

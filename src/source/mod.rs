@@ -49,8 +49,18 @@ impl LogObject {
 
     /// Reads the object's bytes.
     pub fn read(&self) -> std::io::Result<Vec<u8>> {
+        let mut bytes = Vec::new();
+        self.read_into(&mut bytes)?;
+        Ok(bytes)
+    }
+
+    /// Reads the object's bytes into `buf` (cleared first), a buffer the
+    /// caller reuses from object to object.
+    pub fn read_into(&self, buf: &mut Vec<u8>) -> std::io::Result<()> {
+        use std::io::Read;
+        buf.clear();
         match &self.location {
-            Location::Local(path) => std::fs::read(path),
+            Location::Local(path) => std::fs::File::open(path)?.read_to_end(buf).map(|_| ()),
         }
     }
 }

@@ -116,9 +116,15 @@ impl ActionUsage {
         }
     }
 
-    fn merge(&mut self, other: &ActionUsage) {
+    /// Order-independent merge: when events of one action were mapped
+    /// differently (e.g. `s3:GetObject` from GetObject and from CopyObject),
+    /// the most trustworthy source is kept, and the action needs a
+    /// permission if any of its calls did.
+    fn merge(&mut self, other: ActionUsage) {
         self.counts.merge(&other.counts);
-        self.regions.extend(other.regions.iter().cloned());
+        self.needs_permission |= other.needs_permission;
+        self.mapping = self.mapping.min(other.mapping);
+        self.regions.extend(other.regions);
         self.source_ips.merge(&other.source_ips);
         self.user_agents.merge(&other.user_agents);
         self.resources.merge(&other.resources);
@@ -127,32 +133,59 @@ impl ActionUsage {
 }
 
 /// Calls made with one access key (a role session, or a user's key).
+///
+/// There is one per session in the logs, so it is kept small: sorted
+/// vectors instead of tree maps (a session has a handful of actions and
+/// normally one name).
 #[derive(Debug, Clone, Default)]
 pub struct SessionUsage {
     /// Calls by outcome and time.
     pub counts: Counts,
-    /// Session names seen (a key has one; kept as a set to show anomalies).
-    pub names: BTreeSet<String>,
+    /// Session names seen, sorted (a key has one; more would be an anomaly).
+    pub names: Vec<Box<str>>,
     /// Whether MFA was used, when recorded (any `true` wins).
     pub mfa: Option<bool>,
-    /// Source identities carried.
-    pub source_identities: BTreeSet<String>,
-    /// Calls per action.
-    pub actions: BTreeMap<String, Counts>,
+    /// Source identities carried, sorted.
+    pub source_identities: Vec<Box<str>>,
+    /// Calls per action, sorted by action.
+    pub actions: Vec<(Box<str>, Counts)>,
+}
+
+/// Inserts into a sorted vector of names if absent.
+fn insert_sorted(list: &mut Vec<Box<str>>, value: &str) {
+    if let Err(at) = list.binary_search_by(|v| v.as_ref().cmp(value)) {
+        list.insert(at, value.into());
+    }
 }
 
 impl SessionUsage {
-    fn merge(&mut self, other: &SessionUsage) {
+    fn action_counts(&mut self, action: &str) -> &mut Counts {
+        let at = match self
+            .actions
+            .binary_search_by(|(a, _)| a.as_ref().cmp(action))
+        {
+            Ok(at) => at,
+            Err(at) => {
+                self.actions.insert(at, (action.into(), Counts::default()));
+                at
+            }
+        };
+        &mut self.actions[at].1
+    }
+
+    fn merge(&mut self, other: SessionUsage) {
         self.counts.merge(&other.counts);
-        self.names.extend(other.names.iter().cloned());
+        other
+            .names
+            .iter()
+            .for_each(|n| insert_sorted(&mut self.names, n));
         self.mfa = merge_mfa(self.mfa, other.mfa);
-        self.source_identities
-            .extend(other.source_identities.iter().cloned());
+        other
+            .source_identities
+            .iter()
+            .for_each(|s| insert_sorted(&mut self.source_identities, s));
         for (action, counts) in &other.actions {
-            self.actions
-                .entry(action.clone())
-                .or_default()
-                .merge(counts);
+            self.action_counts(action).merge(counts);
         }
     }
 }
@@ -194,21 +227,25 @@ impl PrincipalUsage {
         }
     }
 
-    fn merge(&mut self, other: &PrincipalUsage) {
+    fn merge(&mut self, other: PrincipalUsage) {
         self.events.merge(&other.events);
-        self.accounts.extend(other.accounts.iter().cloned());
-        self.recipient_accounts
-            .extend(other.recipient_accounts.iter().cloned());
-        for (name, action) in &other.actions {
-            match self.actions.get_mut(name) {
+        self.accounts.extend(other.accounts);
+        self.recipient_accounts.extend(other.recipient_accounts);
+        for (name, action) in other.actions {
+            match self.actions.get_mut(&name) {
                 Some(mine) => mine.merge(action),
                 None => {
-                    self.actions.insert(name.clone(), action.clone());
+                    self.actions.insert(name, action);
                 }
             }
         }
-        for (key, session) in &other.sessions {
-            self.sessions.entry(key.clone()).or_default().merge(session);
+        for (key, session) in other.sessions {
+            match self.sessions.get_mut(&key) {
+                Some(mine) => mine.merge(session),
+                None => {
+                    self.sessions.insert(key, session);
+                }
+            }
         }
     }
 }
@@ -361,7 +398,12 @@ impl Usage {
         }
         for (action, kind) in actions_of(event, mapping) {
             let usage = match principal.actions.get_mut(action) {
-                Some(u) => u,
+                Some(u) => {
+                    // Deterministic whichever event came first (see merge).
+                    u.needs_permission |= kind.needs_permission;
+                    u.mapping = u.mapping.min(kind.mapping);
+                    u
+                }
                 None => principal
                     .actions
                     .entry(action.to_string())
@@ -380,7 +422,19 @@ impl Usage {
             record_session(usage, event, mapping);
         }
         if let Some(issued) = issued_session(event) {
-            self.issued.insert(issued.access_key_id.clone(), issued);
+            self.add_issued(issued);
+        }
+    }
+
+    /// Keeps one issuing record per access key. A cross-account AssumeRole
+    /// is logged in both accounts (same key, two eventIDs); the one with the
+    /// smaller eventID is kept, whatever the order they were read in.
+    fn add_issued(&mut self, issued: IssuedSession) {
+        match self.issued.get(&issued.access_key_id) {
+            Some(mine) if mine.event_id <= issued.event_id => {}
+            _ => {
+                self.issued.insert(issued.access_key_id.clone(), issued);
+            }
         }
     }
 
@@ -405,21 +459,14 @@ impl Usage {
     pub fn merge(&mut self, other: Usage) {
         for (key, principal) in other.principals {
             match self.principals.get_mut(&key) {
-                Some(mine) => mine.merge(&principal),
+                Some(mine) => mine.merge(principal),
                 None => {
                     self.principals.insert(key, principal);
                 }
             }
         }
-        for (key, issued) in other.issued {
-            // Two issuing records for one key are copies of one event;
-            // keep the smaller for determinism.
-            match self.issued.get(&key) {
-                Some(mine) if mine.event_id <= issued.event_id => {}
-                _ => {
-                    self.issued.insert(key, issued);
-                }
-            }
+        for issued in other.issued.into_values() {
+            self.add_issued(issued);
         }
         self.totals.merge(&other.totals);
         self.files.merge(other.files);
@@ -492,26 +539,15 @@ fn record_session(usage: &mut SessionUsage, event: &Event<'_>, mapping: Option<&
     let Some(session) = &event.session else {
         return;
     };
-    if let Some(name) = session.name
-        && !usage.names.contains(name)
-    {
-        usage.names.insert(name.to_string());
+    if let Some(name) = session.name {
+        insert_sorted(&mut usage.names, name);
     }
     usage.mfa = merge_mfa(usage.mfa, session.mfa);
-    if let Some(source) = session.source_identity
-        && !usage.source_identities.contains(source)
-    {
-        usage.source_identities.insert(source.to_string());
+    if let Some(source) = session.source_identity {
+        insert_sorted(&mut usage.source_identities, source);
     }
     for (action, _) in actions_of(event, mapping) {
-        match usage.actions.get_mut(action) {
-            Some(c) => c.add(event.outcome, event.time),
-            None => usage
-                .actions
-                .entry(action.to_string())
-                .or_default()
-                .add(event.outcome, event.time),
-        }
+        usage.action_counts(action).add(event.outcome, event.time);
     }
 }
 
@@ -531,7 +567,7 @@ fn issued_session(event: &Event<'_>) -> Option<IssuedSession> {
     if event.event_source() != "sts.amazonaws.com" || !ISSUING_CALLS.contains(&name) {
         return None;
     }
-    let response = event.record.response_elements.get()?;
+    let response = event.record.response_elements()?;
     let key = response.credentials.get()?.access_key_id.get()?;
     let params = event.record.request_parameters.get();
     fn param<'p>(

@@ -8,3 +8,5 @@ mod cli;
 mod realdata;
 // The committed generated corpus against its manifest.
 mod corpus;
+// The terminal summary against committed snapshots.
+mod snapshot;
