@@ -9,7 +9,8 @@
 //! `vendortrail generate --preset bench`, then measures on all cores:
 //!
 //! 1. decompress only, libdeflate (what analyze uses) and flate2 (zlib-rs):
-//!    read every object and inflate it, nothing else — the floor;
+//!    read every object and inflate it, nothing else — the floor; then
+//!    decompress and decode every record without aggregating;
 //! 2. the whole `analyze` (decode, map, de-duplicate, aggregate, JSON report)
 //!    run as a child process with `--stats`, which reports its own peak RSS,
 //!    on the full corpus and on a quarter of it (`--until`), to show that
@@ -59,6 +60,12 @@ fn main() {
         "decompress only, flate2 (zlib-rs): {secs:.2} s, {:.0} MB/s",
         json as f64 / 1e6 / secs
     );
+    let (secs, json) = decompress_only(&inventory.objects, decode_records);
+    println!(
+        "decompress + decode records (no aggregation): {secs:.2} s, {:.0} MB/s ({:.2}x decompress-only)",
+        json as f64 / 1e6 / secs,
+        json as f64 / 1e6 / secs / decompress_rate
+    );
 
     let catalog = root.join("../shared/data/service-reference/v1");
     let full = analyze(&logs, &catalog, &[]);
@@ -89,6 +96,18 @@ fn ensure_corpus(dir: &Path, size: u64) -> GenerateOptions {
         );
     }
     opts
+}
+
+/// Inflates and walks every record (reading its event name), no more.
+fn decode_records(bytes: &[u8]) -> usize {
+    let json = decompress(bytes).expect("inflate");
+    let mut named = 0u64;
+    vendortrail::cloudtrail::decode::parse(&json, |r| {
+        named += u64::from(r.event_name.get().is_some())
+    })
+    .expect("parse");
+    std::hint::black_box(named);
+    json.len()
 }
 
 fn flate2_inflate(bytes: &[u8]) -> usize {

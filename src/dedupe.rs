@@ -13,7 +13,6 @@
 //!
 //! The state is sharded behind mutexes so rayon workers rarely contend.
 
-use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
 
 use crate::hash::{FastSet, fmix64, hash_str};
@@ -31,8 +30,23 @@ const TIMELESS: i64 = i64::MIN;
 struct Shard {
     /// Every remembered key.
     seen: FastSet<u128>,
-    /// The keys first seen in each event hour, for forgetting.
-    by_hour: HashMap<i64, Vec<u128>>,
+    /// The keys first seen in each event hour, for forgetting. Few hours are
+    /// alive at once and events come roughly in order, so a short vector
+    /// searched from its end beats a map.
+    by_hour: Vec<(i64, Vec<u128>)>,
+}
+
+impl Shard {
+    fn hour(&mut self, hour: i64) -> &mut Vec<u128> {
+        let at = match self.by_hour.iter().rposition(|(h, _)| *h == hour) {
+            Some(at) => at,
+            None => {
+                self.by_hour.push((hour, Vec::new()));
+                self.by_hour.len() - 1
+            }
+        };
+        &mut self.by_hour[at].1
+    }
 }
 
 /// Remembers eventIDs, forgetting those too old to be delivered again.
@@ -72,7 +86,7 @@ impl Deduper {
             return false;
         }
         let hour = time.map_or(TIMELESS, |t| t.div_euclid(3600));
-        shard.by_hour.entry(hour).or_default().push(key);
+        shard.hour(hour).push(key);
         true
     }
 
@@ -81,19 +95,14 @@ impl Deduper {
     pub fn forget_before(&self, watermark: Timestamp) {
         let cutoff_hour = (watermark - self.window).div_euclid(3600);
         for index in 0..SHARDS {
-            let mut shard = self.shard(index);
-            let expired: Vec<i64> = shard
-                .by_hour
-                .keys()
-                .copied()
-                .filter(|&h| h != TIMELESS && h < cutoff_hour)
-                .collect();
-            for hour in expired {
-                if let Some(keys) = shard.by_hour.remove(&hour) {
-                    for key in keys {
-                        shard.seen.remove(&key);
-                    }
-                }
+            let mut guard = self.shard(index);
+            let shard = &mut *guard;
+            let (expired, kept): (Vec<_>, Vec<_>) = std::mem::take(&mut shard.by_hour)
+                .into_iter()
+                .partition(|(h, _)| *h != TIMELESS && *h < cutoff_hour);
+            shard.by_hour = kept;
+            for key in expired.into_iter().flat_map(|(_, keys)| keys) {
+                shard.seen.remove(&key);
             }
         }
     }

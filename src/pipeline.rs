@@ -1,12 +1,15 @@
 //! The only module that wires the stages together:
 //! source → decode → event → usage.
 //!
-//! Objects are processed in delivery order, in batches. Within a batch rayon
-//! folds each worker's objects into its own [`Usage`] and reduces them; after
-//! a batch, the de-duplicator forgets events too old to be delivered again.
+//! Objects are processed in delivery order, in batches spread over rayon's
+//! workers. Each worker folds its objects into its own [`Usage`] for the
+//! whole scan; the per-worker results are merged (an order-independent
+//! reduce) at the end. After each batch, the de-duplicator forgets events too
+//! old to be delivered again.
 //! A bad object is recorded with its path and reason and the scan goes on.
 
 use std::cell::RefCell;
+use std::sync::{Mutex, PoisonError};
 
 use rayon::prelude::*;
 
@@ -28,32 +31,31 @@ pub struct ScanContext<'a> {
 }
 
 /// Objects per rayon batch, per worker thread. Batches bound how far apart
-/// in delivery time concurrently processed objects can be; a few dozen per
-/// thread keeps the barrier between batches cheap.
-const BATCH_PER_THREAD: usize = 32;
+/// in delivery time concurrently processed objects can be (so the
+/// de-duplicator can forget); a few hundred per thread keeps the barrier
+/// between batches rare.
+const BATCH_PER_THREAD: usize = 256;
 
 /// Scans every object of the inventory into one usage aggregate.
 pub fn scan(inventory: &Inventory, ctx: &ScanContext<'_>, progress: &Progress) -> Usage {
     let deduper = Deduper::new(ctx.dedupe_window);
-    let batch = (rayon::current_num_threads() * BATCH_PER_THREAD).max(1);
+    let workers = rayon::current_num_threads().max(1);
+    // One accumulator per worker thread for the whole scan, merged once at
+    // the end: a fold state per rayon split would be merged hundreds of
+    // times, and merging bounded sets is what aggregation costs most.
+    let states: Vec<Mutex<Usage>> = (0..workers).map(|_| Mutex::new(Usage::default())).collect();
+    let batch = workers * BATCH_PER_THREAD;
     let objects = &inventory.objects;
-    let mut total = Usage::default();
     for (index, chunk) in objects.chunks(batch).enumerate() {
-        // One fold state per worker, not per rayon split: fewer merges.
-        let per_worker = chunk.len().div_ceil(rayon::current_num_threads()).max(1);
-        let part = chunk
-            .par_iter()
-            .with_min_len(per_worker)
-            .fold(Usage::default, |mut acc, object| {
-                scan_object(object, ctx, &deduper, &mut acc);
-                progress.object_done(object.size);
-                acc
-            })
-            .reduce(Usage::default, |mut a, b| {
-                a.merge(b);
-                a
-            });
-        total.merge(part);
+        chunk.par_iter().for_each(|object| {
+            // Each pool thread has its own index, so its lock is uncontended.
+            let worker = rayon::current_thread_index().unwrap_or(0) % workers;
+            let mut acc = states[worker]
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            scan_object(object, ctx, &deduper, &mut acc);
+            progress.object_done(object.size);
+        });
         if let Some(next) = objects
             .get((index + 1) * batch)
             .and_then(LogObject::delivered)
@@ -61,6 +63,11 @@ pub fn scan(inventory: &Inventory, ctx: &ScanContext<'_>, progress: &Progress) -
             deduper.forget_before(next);
         }
     }
+    let mut parts = states
+        .into_iter()
+        .map(|s| s.into_inner().unwrap_or_else(PoisonError::into_inner));
+    let mut total = parts.next().unwrap_or_default();
+    parts.for_each(|part| total.merge(part));
     total
 }
 

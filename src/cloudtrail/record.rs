@@ -73,11 +73,11 @@ pub struct Record<'a> {
     /// The response, kept raw: it is read only for the STS calls that issue
     /// credentials ([`Record::response_elements`]).
     pub response_elements_raw: Option<&'a [u8]>,
-    /// Resources accessed, with their ARNs. Elements of another shape (some
-    /// re-exports write them as strings) read as absent.
-    pub resources: Lenient<Vec<Lenient<Resource<'a>>>>,
-    /// Extra event data, e.g. `MFAUsed` on console sign-in.
-    pub additional_event_data: Lenient<AdditionalEventData<'a>>,
+    /// `resources[]`, kept raw and read by [`Record::for_each_resource_arn`].
+    pub resources_raw: Option<&'a [u8]>,
+    /// `additionalEventData`, kept raw and read on demand
+    /// ([`Record::additional_event_data`]).
+    pub additional_event_data_raw: Option<&'a [u8]>,
 }
 
 impl<'a> Record<'a> {
@@ -129,14 +129,41 @@ impl<'a> Record<'a> {
             b"managementEvent" => self.management_event = Flag::from_text(&t()),
             b"readOnly" => self.read_only = Flag::from_text(&t()),
             b"userIdentity" => self.user_identity = Lenient(UserIdentity::read(value)?),
-            b"resources" => self.resources = nested("resources", value)?,
-            b"additionalEventData" => {
-                self.additional_event_data = nested("additionalEventData", value)?
-            }
+            b"resources" => self.resources_raw = Some(value),
+            b"additionalEventData" => self.additional_event_data_raw = Some(value),
             b"responseElements" => self.response_elements_raw = Some(value),
             _ => {}
         }
         Ok(())
+    }
+
+    /// Calls `each` with the ARN of every element of `resources[]` (the key
+    /// is upper-case `ARN` in AWS's records; elements of another shape, which
+    /// some re-exports write as strings, are passed over).
+    pub fn for_each_resource_arn(&self, mut each: impl FnMut(&str)) {
+        let Some(raw) = self.resources_raw.filter(|r| r.first() == Some(&b'[')) else {
+            return;
+        };
+        let _ = Scanner::new(raw).array::<ScanError>(|element| {
+            if element.first() == Some(&b'{') {
+                Scanner::new(element).object(|key, value| {
+                    if (key == b"ARN" || key == b"arn")
+                        && let Some(arn) = text(value).filter(|a| !a.is_empty())
+                    {
+                        each(&arn);
+                    }
+                })?;
+            }
+            Ok(())
+        });
+    }
+
+    /// `additionalEventData`, parsed on demand.
+    pub fn additional_event_data(&self) -> Option<AdditionalEventData<'a>> {
+        let raw = self.additional_event_data_raw?;
+        serde_json::from_slice::<Lenient<AdditionalEventData<'a>>>(raw)
+            .ok()?
+            .0
     }
 
     /// The response elements, parsed on demand.
@@ -240,11 +267,6 @@ impl<'a> SessionContext<'a> {
             c
         }))
     }
-}
-
-/// Parses a nested value that is read whole (small objects) with serde.
-fn nested<'a, T: Deserialize<'a>>(field: &'static str, value: &'a [u8]) -> Result<T, RecordError> {
-    serde_json::from_slice(value).map_err(|source| RecordError::Field { field, source })
 }
 
 /// The `userIdentity` element.
@@ -514,14 +536,9 @@ mod tests {
         let resp = r.response_elements().expect("response");
         let key = resp.credentials.get().and_then(|c| c.access_key_id.get());
         assert_eq!(key, Some("ASIAQRSTUVWXYZEXAMPLE"));
-        let arns: Vec<_> = r
-            .resources
-            .get()
-            .expect("resources")
-            .iter()
-            .map(|r| r.get().and_then(|r| r.arn.get()))
-            .collect();
-        assert_eq!(arns, [Some("arn:aws:iam::111122223333:role/JohnRole1")]);
+        let mut arns = Vec::new();
+        r.for_each_resource_arn(|a| arns.push(a.to_string()));
+        assert_eq!(arns, ["arn:aws:iam::111122223333:role/JohnRole1"]);
         assert_eq!(r.management_event.0, Some(true));
     }
 

@@ -31,6 +31,17 @@ pub enum ScanError {
     },
 }
 
+/// The bytes that matter when skipping a container: quotes and brackets.
+static STRUCTURAL: [bool; 256] = {
+    let mut table = [false; 256];
+    table[b'"' as usize] = true;
+    table[b'{' as usize] = true;
+    table[b'}' as usize] = true;
+    table[b'[' as usize] = true;
+    table[b']' as usize] = true;
+    table
+};
+
 /// A cursor over a JSON text.
 #[derive(Debug, Clone)]
 pub struct Scanner<'a> {
@@ -155,25 +166,29 @@ impl<'a> Scanner<'a> {
     /// Skips an object or array by bracket depth, jumping over strings.
     fn skip_container(&mut self) -> Result<(), ScanError> {
         let mut depth = 0usize;
-        while let Some(&b) = self.buf.get(self.pos) {
-            match b {
+        loop {
+            let rest = &self.buf[self.pos..];
+            let Some(offset) = rest.iter().position(|&b| STRUCTURAL[usize::from(b)]) else {
+                return Err(ScanError::Eof(self.buf.len()));
+            };
+            self.pos += offset;
+            match self.buf[self.pos] {
                 b'"' => {
                     self.string_body()?;
-                    continue;
                 }
-                b'{' | b'[' => depth += 1,
-                b'}' | b']' => {
+                b'{' | b'[' => {
+                    depth += 1;
+                    self.pos += 1;
+                }
+                _ => {
+                    self.pos += 1;
                     depth -= 1;
                     if depth == 0 {
-                        self.pos += 1;
                         return Ok(());
                     }
                 }
-                _ => {}
             }
-            self.pos += 1;
         }
-        Err(ScanError::Eof(self.pos))
     }
 
     /// Walks the object starting here, calling `each` with every raw key

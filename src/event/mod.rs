@@ -11,7 +11,6 @@ pub mod principal;
 use std::borrow::Cow;
 
 use crate::cloudtrail::Record;
-use crate::cloudtrail::lenient::Lenient;
 use crate::time::{Timestamp, parse_event_time};
 
 pub use action_map::{ActionMapper, Mapping, MappingSource};
@@ -111,16 +110,10 @@ impl<'r> Event<'r> {
     /// table, instance, ...).
     pub fn for_each_resource(&self, mut each: impl FnMut(&str)) {
         let mut named = 0;
-        if let Some(resources) = self.record.resources.get() {
-            for arn in resources
-                .iter()
-                .filter_map(Lenient::get)
-                .filter_map(|r| r.arn.get())
-            {
-                named += 1;
-                each(arn);
-            }
-        }
+        self.record.for_each_resource_arn(|arn| {
+            named += 1;
+            each(arn);
+        });
         if named > 0 {
             return;
         }

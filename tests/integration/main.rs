@@ -10,3 +10,5 @@ mod realdata;
 mod corpus;
 // The terminal summary against committed snapshots.
 mod snapshot;
+// Reference data commands and the cache.
+mod data;
