@@ -20,14 +20,6 @@ pub enum RecordError {
     /// The element is not a JSON object.
     #[error("not a JSON object")]
     NotAnObject,
-    /// A field that is read has a malformed value.
-    #[error("field `{field}`: {source}")]
-    Field {
-        /// The field.
-        field: &'static str,
-        /// The parser's complaint.
-        source: serde_json::Error,
-    },
 }
 
 /// One CloudTrail event record.
@@ -96,22 +88,18 @@ impl<'a> Record<'a> {
             return Err(RecordError::NotAnObject);
         }
         let mut record = Record::default();
-        let mut failed: Option<RecordError> = None;
         scanner.members(|key, s| {
             if key == b"requestParameters" {
                 record.request_parameters = Lenient(RequestParameters::read(s)?);
                 return Ok(());
             }
-            let value = s.value()?;
-            if let Err(e) = record.set(key, value) {
-                failed.get_or_insert(e);
-            }
+            record.set(key, s.value()?);
             Ok::<(), ScanError>(())
         })?;
-        failed.map_or(Ok(record), Err)
+        Ok(record)
     }
 
-    fn set(&mut self, key: &[u8], value: &'a [u8]) -> Result<(), RecordError> {
+    fn set(&mut self, key: &[u8], value: &'a [u8]) {
         let t = || Text(text(value));
         match key {
             b"eventTime" => self.event_time = t(),
@@ -128,13 +116,15 @@ impl<'a> Record<'a> {
             b"sharedEventID" => self.shared_event_id = t(),
             b"managementEvent" => self.management_event = Flag::from_text(&t()),
             b"readOnly" => self.read_only = Flag::from_text(&t()),
-            b"userIdentity" => self.user_identity = Lenient(UserIdentity::read(value)?),
+            // The value's structure was checked when it was scanned.
+            b"userIdentity" => {
+                self.user_identity = Lenient(UserIdentity::read(value).ok().flatten())
+            }
             b"resources" => self.resources_raw = Some(value),
             b"additionalEventData" => self.additional_event_data_raw = Some(value),
             b"responseElements" => self.response_elements_raw = Some(value),
             _ => {}
         }
-        Ok(())
     }
 
     /// Calls `each` with the ARN of every element of `resources[]` (the key
