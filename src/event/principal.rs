@@ -89,7 +89,7 @@ impl<'r> Principal<'r> {
             account,
         };
         match who.kind.get() {
-            Some("IAMUser") => named(PrincipalKind::IamUser, who.arn.get()),
+            Some("IAMUser") => iam_user(who, account),
             Some("AssumedRole") => assumed_role(who, account),
             Some("Role") => named(PrincipalKind::Role, who.arn.get()),
             Some("Root") => Principal {
@@ -121,6 +121,28 @@ impl<'r> Principal<'r> {
                 who.arn.get().or(who.principal_id.get()),
             ),
         }
+    }
+}
+
+/// CloudTrail writes the user's name that AWS failed to recognise as
+/// `HIDDEN_DUE_TO_SECURITY_REASONS` (failed console sign-in).
+const HIDDEN_USER_NAME: &str = "HIDDEN_DUE_TO_SECURITY_REASONS";
+
+/// An IAM user: its ARN, or, for the few records without one (sign-in
+/// events such as `CheckMfa`), the ARN rebuilt from account and user name
+/// (a user with a path cannot be told apart that way).
+fn iam_user<'r>(who: &'r UserIdentity<'_>, account: Option<&'r str>) -> Principal<'r> {
+    let arn = match (who.arn.get(), account, who.user_name.get()) {
+        (Some(arn), _, _) => Cow::Borrowed(arn),
+        (None, Some(acct), Some(name)) if name != HIDDEN_USER_NAME => {
+            Cow::Owned(format!("arn:aws:iam::{acct}:user/{name}"))
+        }
+        _ => Cow::Borrowed(UNKNOWN),
+    };
+    Principal {
+        kind: PrincipalKind::IamUser,
+        arn,
+        account,
     }
 }
 
@@ -244,6 +266,16 @@ mod tests {
                 "X",
             ),
             (r#"{"eventName":"x"}"#, PrincipalKind::Unknown, "unknown"),
+            (
+                r#"{"userIdentity":{"type":"IAMUser","accountId":"111122223333","userName":"bob"}}"#,
+                PrincipalKind::IamUser,
+                "arn:aws:iam::111122223333:user/bob",
+            ),
+            (
+                r#"{"userIdentity":{"type":"IAMUser","accountId":"1","userName":"HIDDEN_DUE_TO_SECURITY_REASONS"}}"#,
+                PrincipalKind::IamUser,
+                "unknown",
+            ),
         ];
         for (json, kind, arn) in cases {
             let (k, a, _) = principal_of(json);

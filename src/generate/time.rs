@@ -1,9 +1,7 @@
 //! Civil-date arithmetic and the timestamp spellings CloudTrail uses.
 //!
-//! Times are whole seconds since the Unix epoch, UTC. The day/date
-//! conversions follow the proleptic Gregorian "days from civil" algorithm
-//! (Howard Hinnant's published derivation), written out here so the crate
-//! needs no date library.
+//! Times are whole seconds since the Unix epoch, UTC. Day/date conversions
+//! are [`crate::time`]'s; this module adds the spellings the generator writes.
 
 use std::fmt::Write as _;
 
@@ -19,29 +17,16 @@ const MONTHS: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 ];
 
-/// Days since 1970-01-01 of the civil date `y-m-d`.
+/// Days since 1970-01-01 of the civil date `y-m-d` ([`crate::time`] does
+/// the arithmetic).
 pub(crate) fn days_from_civil(y: i32, m: u32, d: u32) -> i64 {
-    let y = i64::from(y) - i64::from(m <= 2);
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let m = i64::from(m);
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+    crate::time::days_from_civil(i64::from(y), m, d)
 }
 
 /// Civil date `(year, month, day)` of a day count since 1970-01-01.
 pub(crate) fn civil_from_days(z: i64) -> (i32, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = (yoe + era * 400 + i64::from(m <= 2)) as i32;
-    (y, m, d)
+    let (y, m, d) = crate::time::civil_from_days(z);
+    (y as i32, m, d)
 }
 
 /// True when `y-m-d` names a real calendar date.
