@@ -47,6 +47,18 @@ pub fn run(cmd: &mut Command) -> Output {
     cmd.output().expect("run vendortrail")
 }
 
+/// Runs, asserts exit code 0 (showing stderr otherwise), returns the output.
+pub fn run_ok(cmd: &mut Command) -> Output {
+    let out = run(cmd);
+    assert!(
+        out.status.success(),
+        "exit {:?}; stderr:\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
 /// Runs `analyze --format json --catalog <shared>` on `sources` plus `extra`
 /// flags, asserting success, and decodes the report.
 pub fn analyze_json(sources: &[&Path], extra: &[&str]) -> JsonReport {
@@ -56,13 +68,7 @@ pub fn analyze_json(sources: &[&Path], extra: &[&str]) -> JsonReport {
         .args(["--format", "json", "--catalog"])
         .arg(catalog_dir())
         .args(extra);
-    let out = run(&mut cmd);
-    assert!(
-        out.status.success(),
-        "exit {:?}; stderr:\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = run_ok(&mut cmd);
     serde_json::from_slice(&out.stdout).expect("valid JSON report")
 }
 

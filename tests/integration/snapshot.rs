@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use crate::common::{assert_snapshot, catalog_dir, corpus, root, run, shared, vendortrail};
+use crate::common::{assert_snapshot, catalog_dir, corpus, root, run_ok, shared, vendortrail};
 
 /// Runs `analyze <source> --catalog <shared>` and returns its stdout,
 /// asserting success and that it names no path of this machine.
@@ -15,13 +15,7 @@ fn summary(source: &Path) -> String {
         .arg(source)
         .arg("--catalog")
         .arg(catalog_dir());
-    let out = run(&mut cmd);
-    assert!(
-        out.status.success(),
-        "exit {:?}; stderr:\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = run_ok(&mut cmd);
     let text = String::from_utf8(out.stdout).expect("UTF-8 summary");
     let here = root().display().to_string();
     assert!(
