@@ -3,13 +3,15 @@
 //! CloudTrail can deliver the same record in more than one file (CloudTrail
 //! User Guide: "CloudTrail may deliver an event more than once"; the record's
 //! `eventID` is its unique key). The de-duplicator remembers the eventIDs it
-//! has seen as 128-bit keys, and also which event hour each key belongs to.
-//! Objects are processed in delivery order, and once every file still to come
-//! was delivered more than [`Deduper::window`] after an hour, that hour's keys
-//! are forgotten: a copy of one of its events would have to arrive later than
-//! that. Memory is therefore bounded by the event rate times the window, not
-//! by the size of the corpus. Events without a usable time are never
-//! forgotten.
+//! has seen as 128-bit keys, and the hour in which the file that first held
+//! each key was delivered. Objects are processed in delivery order, and once
+//! every file still to come was delivered more than [`Deduper::window`] after
+//! that hour, its keys are forgotten: a second copy would have to be
+//! delivered that much later than the first. Memory is therefore bounded by
+//! the event rate times the window, not by the size of the corpus. Keys from
+//! files without a delivery time (not in the CloudTrail layout) are never
+//! forgotten. (Bucketing by delivery, not by `eventTime`, keeps junk or very
+//! old event times from being forgotten early.)
 //!
 //! The state is sharded behind mutexes so rayon workers rarely contend.
 
@@ -78,14 +80,15 @@ impl Deduper {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Returns true the first time an eventID is seen.
-    pub fn first_sighting(&self, event_id: &str, time: Option<Timestamp>) -> bool {
+    /// Returns true the first time an eventID is seen; `delivered` is the
+    /// delivery time of the file it is in.
+    pub fn first_sighting(&self, event_id: &str, delivered: Option<Timestamp>) -> bool {
         let key = event_key(event_id);
         let mut shard = self.shard((key as usize) % SHARDS);
         if !shard.seen.insert(key) {
             return false;
         }
-        let hour = time.map_or(TIMELESS, |t| t.div_euclid(3600));
+        let hour = delivered.map_or(TIMELESS, |t| t.div_euclid(3600));
         shard.hour(hour).push(key);
         true
     }
@@ -114,7 +117,8 @@ impl Deduper {
 }
 
 /// A 128-bit key for an eventID: the UUID's own bits when it is one (as
-/// CloudTrail's are), otherwise two independent 64-bit hashes.
+/// CloudTrail's are), otherwise a 64-bit hash and a remix of it with the
+/// length (collisions are as likely as for one 64-bit hash: negligible).
 fn event_key(event_id: &str) -> u128 {
     parse_uuid(event_id).unwrap_or_else(|| {
         let a = hash_str(event_id);

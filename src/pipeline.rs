@@ -30,11 +30,11 @@ pub struct ScanContext<'a> {
     pub dedupe_window: i64,
 }
 
-/// Objects per rayon batch, per worker thread. Batches bound how far apart
-/// in delivery time concurrently processed objects can be (so the
-/// de-duplicator can forget); a few hundred per thread keeps the barrier
-/// between batches rare.
-const BATCH_PER_THREAD: usize = 256;
+/// Objects per batch. Batches bound how far apart in delivery time
+/// concurrently processed objects can be (so the de-duplicator can forget);
+/// the size is fixed, not per thread, so what is forgotten when — and so the
+/// output — does not depend on the thread count.
+const BATCH: usize = 512;
 
 /// Scans every object of the inventory into one usage aggregate.
 pub fn scan(inventory: &Inventory, ctx: &ScanContext<'_>, progress: &Progress) -> Usage {
@@ -44,9 +44,8 @@ pub fn scan(inventory: &Inventory, ctx: &ScanContext<'_>, progress: &Progress) -
     // the end: a fold state per rayon split would be merged hundreds of
     // times, and merging bounded sets is what aggregation costs most.
     let states: Vec<Mutex<Usage>> = (0..workers).map(|_| Mutex::new(Usage::default())).collect();
-    let batch = workers * BATCH_PER_THREAD;
     let objects = &inventory.objects;
-    for (index, chunk) in objects.chunks(batch).enumerate() {
+    for (index, chunk) in objects.chunks(BATCH).enumerate() {
         chunk.par_iter().for_each(|object| {
             // Each pool thread has its own index, so its lock is uncontended.
             let worker = rayon::current_thread_index().unwrap_or(0) % workers;
@@ -57,7 +56,7 @@ pub fn scan(inventory: &Inventory, ctx: &ScanContext<'_>, progress: &Progress) -
             progress.object_done(object.size);
         });
         if let Some(next) = objects
-            .get((index + 1) * batch)
+            .get((index + 1) * BATCH)
             .and_then(LogObject::delivered)
         {
             deduper.forget_before(next);
@@ -85,7 +84,8 @@ fn scan_object(object: &LogObject, ctx: &ScanContext<'_>, deduper: &Deduper, acc
         if let Err(e) = object.read_into(stored) {
             return fail(acc, path(), format!("cannot read: {e}"));
         }
-        match decode_into(stored, inflated, ctx, deduper, acc) {
+        let delivered = object.delivered();
+        match decode_into(stored, inflated, delivered, ctx, deduper, acc) {
             Ok(outcome) => {
                 acc.files.files += 1;
                 acc.files.stored_bytes += stored.len() as u64;
@@ -111,27 +111,36 @@ fn fail(acc: &mut Usage, path: String, reason: String) {
 fn decode_into(
     stored: &[u8],
     inflated: &mut Vec<u8>,
+    delivered: Option<i64>,
     ctx: &ScanContext<'_>,
     deduper: &Deduper,
     acc: &mut Usage,
 ) -> Result<cloudtrail::ParseOutcome, DecodeError> {
     let json = cloudtrail::decode::decompress_into(stored, inflated)?;
-    parse_into(json, ctx, deduper, acc)
+    parse_into(json, delivered, ctx, deduper, acc)
 }
 
 fn parse_into(
     json: &[u8],
+    delivered: Option<i64>,
     ctx: &ScanContext<'_>,
     deduper: &Deduper,
     acc: &mut Usage,
 ) -> Result<cloudtrail::ParseOutcome, DecodeError> {
-    let outcome = cloudtrail::decode::parse(json, |record| absorb(record, ctx, deduper, acc))?;
+    let outcome =
+        cloudtrail::decode::parse(json, |record| absorb(record, delivered, ctx, deduper, acc))?;
     acc.files.json_bytes += json.len() as u64;
     Ok(outcome)
 }
 
 /// Filters, de-duplicates, normalises and counts one record.
-fn absorb(record: &Record<'_>, ctx: &ScanContext<'_>, deduper: &Deduper, acc: &mut Usage) {
+fn absorb(
+    record: &Record<'_>,
+    delivered: Option<i64>,
+    ctx: &ScanContext<'_>,
+    deduper: &Deduper,
+    acc: &mut Usage,
+) {
     acc.totals.records += 1;
     if is_insight(record) {
         acc.totals.insight_records += 1;
@@ -152,7 +161,7 @@ fn absorb(record: &Record<'_>, ctx: &ScanContext<'_>, deduper: &Deduper, acc: &m
         return;
     }
     if let Some(id) = record.event_id.get()
-        && !deduper.first_sighting(id, event.time)
+        && !deduper.first_sighting(id, delivered)
     {
         acc.totals.duplicates += 1;
         return;

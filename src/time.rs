@@ -119,7 +119,9 @@ pub fn parse_event_time(s: &str) -> Option<Timestamp> {
 pub fn parse_user_time(s: &str, now: Timestamp) -> Result<Timestamp, String> {
     let s = s.trim();
     if let Some(ago) = parse_duration(s) {
-        return Ok(now - ago);
+        return now
+            .checked_sub(ago)
+            .ok_or_else(|| format!("`{s}` is too far back"));
     }
     if s.len() == 10 {
         let b = s.as_bytes();
@@ -148,8 +150,11 @@ pub fn parse_duration(s: &str) -> Option<i64> {
         'w' => 7 * 86_400,
         _ => return None,
     };
-    let n: i64 = s[..s.len() - 1].parse().ok()?;
-    (n >= 0).then_some(n * scale)
+    let n: i64 = s[..s.len() - unit.len_utf8()].parse().ok()?;
+    // Ten thousand years is more than any log holds; larger is a typo.
+    (0..=10_000 * 366 * 86_400)
+        .contains(&n.checked_mul(scale)?)
+        .then_some(n * scale)
 }
 
 /// The current time, for relative `--since` values and cache ages.

@@ -116,7 +116,9 @@ fn inflate_whole(gz: &[u8], out: &mut Vec<u8>) -> bool {
         return false;
     };
     let isize = u32::from_le_bytes([trailer[0], trailer[1], trailer[2], trailer[3]]) as usize;
-    if isize == 0 || isize > MAX_TRUSTED_ISIZE {
+    // DEFLATE expands at most about 1032:1; a larger claim is a corrupt or
+    // hostile trailer, not a reason to allocate.
+    if isize == 0 || isize > MAX_TRUSTED_ISIZE || isize / 1032 > gz.len() {
         return false;
     }
     out.clear();
@@ -140,9 +142,16 @@ fn ends_like_a_document(json: &[u8]) -> bool {
 /// Streaming inflate of every gzip member into `out`.
 fn inflate_streaming(gz: &[u8], out: &mut Vec<u8>) -> Result<(), DecodeError> {
     out.clear();
+    let limit = MAX_TRUSTED_ISIZE as u64 + 1;
     flate2::read::MultiGzDecoder::new(gz)
+        .take(limit)
         .read_to_end(out)
         .map_err(|e| DecodeError::Gzip(e.to_string()))?;
+    if out.len() as u64 >= limit {
+        return Err(DecodeError::Gzip(format!(
+            "inflates to more than {MAX_TRUSTED_ISIZE} bytes"
+        )));
+    }
     if out.is_empty() {
         return Err(DecodeError::Empty);
     }
@@ -261,7 +270,19 @@ fn visit_lookup_event(
         })?;
     }
     match inner {
-        Some(text) => visit(&mut Scanner::new(text.as_bytes()), outcome, each),
+        // A malformed record inside the string is one bad record, not a
+        // broken file.
+        Some(text) => match Record::read(&mut Scanner::new(text.as_bytes())) {
+            Ok(record) => {
+                outcome.records += 1;
+                each(&record);
+                Ok(())
+            }
+            Err(_) => {
+                outcome.bad_records += 1;
+                Ok(())
+            }
+        },
         None => {
             outcome.bad_records += 1;
             Ok(())

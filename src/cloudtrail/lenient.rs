@@ -107,15 +107,9 @@ impl<'de> Deserialize<'de> for Flag {
 }
 
 /// Whether a field holds a value other than `null` (its content is skipped).
+/// Set by the hand-written request-parameter reader.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Present(pub bool);
-
-impl<'de> Deserialize<'de> for Present {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let value = Option::<IgnoredAny>::deserialize(d)?;
-        Ok(Present(value.is_some()))
-    }
-}
 
 /// An object (or array) field of type `T`; any other JSON value, such as the
 /// `null` of `responseElements` for read-only calls, reads as absent.

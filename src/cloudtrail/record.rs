@@ -1,10 +1,13 @@
 //! The CloudTrail record, as far as vendortrail reads it.
 //!
-//! Only the fields the analysis uses are declared; serde skips everything else
-//! (`requestParameters` and `responseElements` are most of a record's bytes,
-//! and only a handful of their keys matter). Strings borrow from the
-//! decompressed buffer. Field names and meanings follow the CloudTrail User
-//! Guide, "CloudTrail record contents" and "CloudTrail userIdentity element".
+//! Only the fields the analysis uses are declared. [`Record::read`] walks a
+//! record with the scanner in [`super::scan`], reads those fields by hand
+//! (including `userIdentity` and the few keys of `requestParameters` that
+//! name a resource or a session) and skips everything else unread;
+//! `responseElements` and `additionalEventData` are kept raw and parsed with
+//! serde only when asked for. Strings borrow from the decompressed buffer.
+//! Field names and meanings follow the CloudTrail User Guide, "CloudTrail
+//! record contents" and "CloudTrail userIdentity element".
 
 use serde::Deserialize;
 
@@ -260,105 +263,77 @@ impl<'a> SessionContext<'a> {
 }
 
 /// The `userIdentity` element.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Default)]
 pub struct UserIdentity<'a> {
     /// `Root`, `IAMUser`, `AssumedRole`, `AWSAccount`, `AWSService`, ...;
     /// absent on some `AwsServiceEvent` records.
-    #[serde(rename = "type", borrow)]
     pub kind: Text<'a>,
     /// The entity's unique id (`AIDA...`, `AROA...:session`).
-    #[serde(rename = "principalId", borrow)]
     pub principal_id: Text<'a>,
     /// The ARN of the principal that made the call.
-    #[serde(borrow)]
     pub arn: Text<'a>,
     /// The account that owns the entity that granted the credentials.
-    #[serde(rename = "accountId", borrow)]
     pub account_id: Text<'a>,
     /// `AKIA...` (long-term) or `ASIA...` (temporary); may be `""`.
-    #[serde(rename = "accessKeyId", borrow)]
     pub access_key_id: Text<'a>,
     /// The IAM user name (or the subject for web identity).
-    #[serde(rename = "userName", borrow)]
     pub user_name: Text<'a>,
     /// The service that made the request on the principal's behalf.
-    #[serde(rename = "invokedBy", borrow)]
     pub invoked_by: Text<'a>,
     /// The identity provider of a `WebIdentityUser` or `SAMLUser`.
-    #[serde(rename = "identityProvider", borrow)]
     pub identity_provider: Text<'a>,
     /// The session, for temporary credentials.
-    #[serde(rename = "sessionContext", borrow)]
     pub session_context: Lenient<SessionContext<'a>>,
     /// Identity Center user on whose behalf the call was made.
-    #[serde(rename = "onBehalfOf", borrow)]
     pub on_behalf_of: Lenient<OnBehalfOf<'a>>,
 }
 
 /// `userIdentity.sessionContext`.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Default)]
 pub struct SessionContext<'a> {
     /// The entity that issued the session (a role, user or root).
-    #[serde(rename = "sessionIssuer", borrow)]
     pub session_issuer: Lenient<SessionIssuer<'a>>,
     /// When the credentials were issued and whether MFA was used.
-    #[serde(borrow)]
     pub attributes: Lenient<SessionAttributes<'a>>,
     /// The source identity set on the session (persists through role chains).
-    #[serde(rename = "sourceIdentity", borrow)]
     pub source_identity: Text<'a>,
     /// The federated provider, for web-identity sessions.
-    #[serde(rename = "webIdFederationData", borrow)]
     pub web_id_federation_data: Lenient<WebIdFederationData<'a>>,
 }
 
 /// `sessionContext.sessionIssuer`.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Default)]
 pub struct SessionIssuer<'a> {
     /// `Role`, `IAMUser` or `Root`.
-    #[serde(rename = "type", borrow)]
     pub kind: Text<'a>,
     /// The issuer's ARN (the role ARN for assumed roles).
-    #[serde(borrow)]
     pub arn: Text<'a>,
     /// The issuer's account.
-    #[serde(rename = "accountId", borrow)]
     pub account_id: Text<'a>,
     /// The issuer's name.
-    #[serde(rename = "userName", borrow)]
     pub user_name: Text<'a>,
 }
 
 /// `sessionContext.attributes`.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Default)]
 pub struct SessionAttributes<'a> {
     /// When the credentials were issued (two formats occur).
-    #[serde(rename = "creationDate", borrow)]
     pub creation_date: Text<'a>,
     /// Whether the session was authenticated with MFA (a string in AWS's examples).
-    #[serde(rename = "mfaAuthenticated")]
     pub mfa_authenticated: Flag,
 }
 
 /// `sessionContext.webIdFederationData`.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Default)]
 pub struct WebIdFederationData<'a> {
     /// The OIDC or web identity provider.
-    #[serde(rename = "federatedProvider", borrow)]
     pub federated_provider: Text<'a>,
 }
 
 /// `userIdentity.onBehalfOf` (IAM Identity Center).
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Default)]
 pub struct OnBehalfOf<'a> {
     /// The Identity Center user id.
-    #[serde(rename = "userId", borrow)]
     pub user_id: Text<'a>,
 }
 
@@ -478,18 +453,6 @@ pub struct AssumedRoleUser<'a> {
     /// The session's ARN.
     #[serde(borrow)]
     pub arn: Text<'a>,
-}
-
-/// One element of `resources[]`. AWS writes the key as upper-case `ARN`.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct Resource<'a> {
-    /// The resource's ARN.
-    #[serde(rename = "ARN", alias = "arn", borrow)]
-    pub arn: Text<'a>,
-    /// The resource owner's account.
-    #[serde(rename = "accountId", borrow)]
-    pub account_id: Text<'a>,
 }
 
 /// `additionalEventData`, as far as it is read.

@@ -5,11 +5,13 @@
 //! read (`requestParameters`, `responseElements`, `tlsDetails`, ...).
 //! serde_json skips a value by parsing it (validating every escape and
 //! UTF-8 sequence); this scanner only tracks string boundaries and bracket
-//! depth, jumping from quote to quote with `memchr`. Skipped content is
-//! therefore *not* validated: a malformed escape inside a skipped string goes
-//! unnoticed, but truncation and unbalanced brackets are always caught. The
-//! values that are read are handed to serde_json (or decoded here, for
-//! plain strings), which validates them fully.
+//! depth: a lookup table finds the next quote or bracket, and strings are
+//! crossed with a short loop or `memchr`. Skipped content is therefore *not*
+//! validated: a malformed escape inside a skipped string, or a mismatched
+//! pair such as `[1}`, goes unnoticed; truncation and unbalanced brackets are
+//! always caught. Values that are read are decoded by [`text`] (UTF-8
+//! checked, escapes through serde_json) or, for `responseElements` and
+//! `additionalEventData`, by serde_json on demand.
 
 use std::borrow::Cow;
 
@@ -154,9 +156,10 @@ impl<'a> Scanner<'a> {
         Ok(&self.buf[start..self.pos])
     }
 
+    /// Skips a number or literal: only bytes that can be part of one.
     fn skip_scalar(&mut self) {
         while let Some(b) = self.buf.get(self.pos) {
-            if matches!(b, b',' | b'}' | b']' | b' ' | b'\n' | b'\r' | b'\t') {
+            if !(b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.')) {
                 break;
             }
             self.pos += 1;
@@ -277,7 +280,7 @@ impl<'a> Scanner<'a> {
 pub fn text(value: &[u8]) -> Option<Cow<'_, str>> {
     match value.first()? {
         b'"' => {
-            let inner = &value[1..value.len() - 1];
+            let inner = value.strip_prefix(b"\"")?.strip_suffix(b"\"")?;
             if memchr::memchr(b'\\', inner).is_none() {
                 std::str::from_utf8(inner).ok().map(Cow::Borrowed)
             } else {
@@ -330,6 +333,11 @@ mod tests {
             Err(ScanError::Unexpected { .. })
         ));
         assert!(matches!(members("{\"a\":\"x\\"), Err(ScanError::Eof(_))));
+        assert!(matches!(
+            members(r#"{"a":1"b":2}"#),
+            Err(ScanError::Unexpected { .. })
+        ));
+        assert_eq!(text(b"\""), None);
     }
 
     #[test]

@@ -1,9 +1,10 @@
 //! Normalising a record into an event: who, what, where, when, and with
 //! what result.
 //!
-//! An [`Event`] borrows from its [`Record`]; it adds no copies on the hot
-//! path except for the few derived strings (a role ARN missing its issuer,
-//! an S3 object ARN built from request parameters).
+//! An [`Event`] borrows from its [`Record`]. The few strings it derives are
+//! built only when the record lacks them: a role ARN without its session
+//! issuer, a root or IAM user ARN rebuilt from account and name, and
+//! resource ARNs from request parameters when `resources[]` names none.
 
 pub mod action_map;
 pub mod principal;

@@ -72,6 +72,26 @@ pub struct Principal<'r> {
 /// The key for records whose caller CloudTrail does not name.
 pub const UNKNOWN: &str = "unknown";
 
+impl PrincipalKind {
+    /// The key for a principal of this kind whose name the record lacks.
+    /// One key per kind, so a key always means one kind (and merged results
+    /// do not depend on which record came first).
+    pub fn unknown_key(self) -> &'static str {
+        match self {
+            PrincipalKind::Unknown => UNKNOWN,
+            PrincipalKind::IamUser => "unknown iam_user",
+            PrincipalKind::Role => "unknown role",
+            PrincipalKind::Root => "unknown root",
+            PrincipalKind::FederatedUser => "unknown federated_user",
+            PrincipalKind::WebIdentity => "unknown web_identity",
+            PrincipalKind::Saml => "unknown saml",
+            PrincipalKind::AwsAccount => "unknown aws_account",
+            PrincipalKind::AwsService => "unknown aws_service",
+            PrincipalKind::IdentityCenterUser => "unknown identity_center_user",
+        }
+    }
+}
+
 impl<'r> Principal<'r> {
     /// Reads the principal of a record.
     pub fn of(record: &'r Record<'_>) -> Principal<'r> {
@@ -83,9 +103,9 @@ impl<'r> Principal<'r> {
             };
         };
         let account = who.account_id.get();
-        let named = |kind, arn: Option<&'r str>| Principal {
+        let named = |kind: PrincipalKind, arn: Option<&'r str>| Principal {
             kind,
-            arn: Cow::Borrowed(arn.unwrap_or(UNKNOWN)),
+            arn: Cow::Borrowed(arn.unwrap_or(kind.unknown_key())),
             account,
         };
         match who.kind.get() {
@@ -96,7 +116,9 @@ impl<'r> Principal<'r> {
                 kind: PrincipalKind::Root,
                 arn: match account {
                     Some(acct) => Cow::Owned(format!("arn:aws:iam::{acct}:root")),
-                    None => Cow::Borrowed(who.arn.get().unwrap_or(UNKNOWN)),
+                    None => {
+                        Cow::Borrowed(who.arn.get().unwrap_or(PrincipalKind::Root.unknown_key()))
+                    }
                 },
                 account,
             },
@@ -137,7 +159,7 @@ fn iam_user<'r>(who: &'r UserIdentity<'_>, account: Option<&'r str>) -> Principa
         (None, Some(acct), Some(name)) if name != HIDDEN_USER_NAME => {
             Cow::Owned(format!("arn:aws:iam::{acct}:user/{name}"))
         }
-        _ => Cow::Borrowed(UNKNOWN),
+        _ => Cow::Borrowed(PrincipalKind::IamUser.unknown_key()),
     };
     Principal {
         kind: PrincipalKind::IamUser,
@@ -149,7 +171,11 @@ fn iam_user<'r>(who: &'r UserIdentity<'_>, account: Option<&'r str>) -> Principa
 fn aws_service<'r>(record: &'r Record<'_>, who: &'r UserIdentity<'_>) -> Principal<'r> {
     Principal {
         kind: PrincipalKind::AwsService,
-        arn: Cow::Borrowed(who.invoked_by.get().unwrap_or(UNKNOWN)),
+        arn: Cow::Borrowed(
+            who.invoked_by
+                .get()
+                .unwrap_or(PrincipalKind::AwsService.unknown_key()),
+        ),
         account: record.recipient_account_id.get().or(who.account_id.get()),
     }
 }
@@ -167,7 +193,7 @@ fn assumed_role<'r>(who: &'r UserIdentity<'_>, account: Option<&'r str>) -> Prin
         Some(role) => Cow::Borrowed(role),
         None => match who.arn.get().and_then(role_of_session_arn) {
             Some(role) => Cow::Owned(role),
-            None => Cow::Borrowed(who.arn.get().unwrap_or(UNKNOWN)),
+            None => Cow::Borrowed(who.arn.get().unwrap_or(PrincipalKind::Role.unknown_key())),
         },
     };
     Principal {
@@ -274,7 +300,7 @@ mod tests {
             (
                 r#"{"userIdentity":{"type":"IAMUser","accountId":"1","userName":"HIDDEN_DUE_TO_SECURITY_REASONS"}}"#,
                 PrincipalKind::IamUser,
-                "unknown",
+                "unknown iam_user",
             ),
         ];
         for (json, kind, arn) in cases {

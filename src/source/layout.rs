@@ -43,6 +43,9 @@ pub struct TrailKey {
     /// Delivery time from the file name (minute precision), or the start of
     /// the date folder's day when the name carries none.
     pub delivered: Option<Timestamp>,
+    /// The latest the delivery can be: the end of the minute named, or of
+    /// the date folder's day when the name carries no time.
+    pub delivered_by: Option<Timestamp>,
 }
 
 /// Filters the user asked for, applied to paths before files are opened and
@@ -92,7 +95,9 @@ impl Filters {
     /// Events are delivered after they happen, never before.
     fn wants_delivery(&self, from: Timestamp, to: Timestamp) -> bool {
         let after_since = self.since.is_none_or(|s| to >= s);
-        let before_until = self.until.is_none_or(|u| from <= u + self.delivery_lag);
+        let before_until = self
+            .until
+            .is_none_or(|u| from <= u.saturating_add(self.delivery_lag));
         after_since && before_until
     }
 }
@@ -201,7 +206,9 @@ pub fn is_account_id(s: &str) -> bool {
 pub fn parse_key(components: &[&str]) -> Option<TrailKey> {
     let name = *components.last()?;
     let from_name = parse_file_name(name);
-    let from_path = awslogs_index(components).map(|at| layout_parts(&components[at + 1..]));
+    // The layout fields are folders: never read the file name as one.
+    let dirs = &components[..components.len() - 1];
+    let from_path = awslogs_index(dirs).map(|at| layout_parts(&dirs[at + 1..]));
     if from_name.is_none() && from_path.is_none() {
         return None;
     }
@@ -219,6 +226,7 @@ pub fn parse_key(components: &[&str]) -> Option<TrailKey> {
             from_path
                 .as_ref()
                 .and_then(|p| p.account)
+                .filter(|a| is_account_id(a))
                 .map(str::to_string)
         });
     let region = from_name
@@ -230,18 +238,21 @@ pub fn parse_key(components: &[&str]) -> Option<TrailKey> {
                 .and_then(|p| p.region)
                 .map(str::to_string)
         });
-    let delivered = from_name.as_ref().and_then(|n| n.delivered).or_else(|| {
-        let parts = from_path.as_ref()?;
-        date_range(parts.date)
-            .filter(|_| parts.date[2].is_some())
-            .map(|(from, _)| from)
-    });
+    let day = from_path
+        .as_ref()
+        .filter(|p| p.date[2].is_some())
+        .and_then(|p| date_range(p.date));
+    let (delivered, delivered_by) = match from_name.as_ref().and_then(|n| n.delivered) {
+        Some(at) => (Some(at), Some(at + 59)),
+        None => (day.map(|d| d.0), day.map(|d| d.1)),
+    };
     Some(TrailKey {
         kind,
         org: from_path.as_ref().and_then(|p| p.org).map(str::to_string),
         account,
         region,
         delivered,
+        delivered_by,
     })
 }
 
@@ -310,9 +321,8 @@ pub fn judge_file(key: &TrailKey, filters: &Filters) -> Result<(), PruneReason> 
     {
         return Err(PruneReason::Region);
     }
-    if let Some(at) = key.delivered
-        // The name has minute precision: the whole minute may be the delivery.
-        && !filters.wants_delivery(at, at + 59)
+    if let (Some(from), Some(to)) = (key.delivered, key.delivered_by)
+        && !filters.wants_delivery(from, to)
     {
         return Err(PruneReason::Time);
     }
@@ -355,6 +365,25 @@ mod tests {
         assert_eq!(k.account.as_deref(), Some("218007301253"));
         assert_eq!(k.delivered, parse_event_time("2023-07-10T11:45:00Z"));
         assert_eq!(parse_key(&["aws.execution.ssm-send-command.json.gz"]), None);
+    }
+
+    #[test]
+    fn a_file_dated_only_by_its_folder_may_hold_the_whole_day() {
+        let key = parse_key(&split(
+            "AWSLogs/111111111111/CloudTrail/us-east-1/2024/03/05/renamed.json.gz",
+        ))
+        .expect("layout");
+        assert_eq!(key.region.as_deref(), Some("us-east-1"));
+        let since_noon = Filters {
+            since: parse_event_time("2024-03-05T12:00:00Z"),
+            ..Filters::default()
+        };
+        assert_eq!(judge_file(&key, &since_noon), Ok(()));
+        let next_day = Filters {
+            since: parse_event_time("2024-03-06T00:00:00Z"),
+            ..Filters::default()
+        };
+        assert_eq!(judge_file(&key, &next_day), Err(PruneReason::Time));
     }
 
     #[test]
@@ -412,6 +441,7 @@ mod tests {
             account: None,
             region: None,
             delivered: parse_event_time(t),
+            delivered_by: parse_event_time(t).map(|t| t + 59),
         };
         assert_eq!(judge_file(&key("2024-03-06T12:55:00Z"), &filters), Ok(()));
         assert_eq!(

@@ -9,8 +9,8 @@
 //!
 //! Sessions are kept per access key id, and the credentials STS issued
 //! (`AssumeRole*`, `GetFederationToken`, ...) are kept per access key id too,
-//! so attribution can join a session's calls to whoever opened it
-//! (see `shared/design` notes on the third-party join).
+//! so attribution can join a session's calls to whoever opened it (IAM User
+//! Guide: subsequent calls carry the AssumeRole response's access key id).
 
 pub mod bounded;
 
@@ -251,7 +251,8 @@ impl PrincipalUsage {
 }
 
 /// Temporary credentials issued by STS, as recorded by the issuing call.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// Ordered field by field, so a choice between two records is total.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct IssuedSession {
     /// The issued access key id (`ASIA...`).
     pub access_key_id: String,
@@ -431,7 +432,7 @@ impl Usage {
     /// smaller eventID is kept, whatever the order they were read in.
     fn add_issued(&mut self, issued: IssuedSession) {
         match self.issued.get(&issued.access_key_id) {
-            Some(mine) if mine.event_id <= issued.event_id => {}
+            Some(mine) if (&mine.event_id, mine) <= (&issued.event_id, &issued) => {}
             _ => {
                 self.issued.insert(issued.access_key_id.clone(), issued);
             }
