@@ -9,6 +9,8 @@
 //! Field names and meanings follow the CloudTrail User Guide, "CloudTrail
 //! record contents" and "CloudTrail userIdentity element".
 
+use std::borrow::Cow;
+
 use serde::Deserialize;
 
 use super::lenient::{Flag, Lenient, Present, Text};
@@ -68,8 +70,9 @@ pub struct Record<'a> {
     /// The response, kept raw: it is read only for the STS calls that issue
     /// credentials ([`Record::response_elements`]).
     pub response_elements_raw: Option<&'a [u8]>,
-    /// `resources[]`, kept raw and read by [`Record::for_each_resource_arn`].
-    pub resources_raw: Option<&'a [u8]>,
+    /// The ARNs of `resources[]`, read in place (see
+    /// [`Record::for_each_resource_arn`]).
+    pub resource_arns: ResourceArns<'a>,
     /// `additionalEventData`, kept raw and read on demand
     /// ([`Record::additional_event_data`]).
     pub additional_event_data_raw: Option<&'a [u8]>,
@@ -100,6 +103,9 @@ impl<'a> Record<'a> {
                 record.user_identity = Lenient(UserIdentity::read_at(s)?);
                 return Ok(());
             }
+            if key == b"resources" {
+                return record.resource_arns.read_at(s);
+            }
             record.set(key, s.value()?);
             Ok::<(), ScanError>(())
         })?;
@@ -123,32 +129,15 @@ impl<'a> Record<'a> {
             b"sharedEventID" => self.shared_event_id = t(),
             b"managementEvent" => self.management_event = Flag::from_text(&t()),
             b"readOnly" => self.read_only = Flag::from_text(&t()),
-            b"resources" => self.resources_raw = Some(value),
             b"additionalEventData" => self.additional_event_data_raw = Some(value),
             b"responseElements" => self.response_elements_raw = Some(value),
             _ => {}
         }
     }
 
-    /// Calls `each` with the ARN of every element of `resources[]` (the key
-    /// is upper-case `ARN` in AWS's records; elements of another shape, which
-    /// some re-exports write as strings, are passed over).
-    pub fn for_each_resource_arn(&self, mut each: impl FnMut(&str)) {
-        let Some(raw) = self.resources_raw.filter(|r| r.first() == Some(&b'[')) else {
-            return;
-        };
-        let _ = Scanner::new(raw).array::<ScanError>(|element| {
-            if element.first() == Some(&b'{') {
-                Scanner::new(element).object(|key, value| {
-                    if (key == b"ARN" || key == b"arn")
-                        && let Some(arn) = text(value).filter(|a| !a.is_empty())
-                    {
-                        each(&arn);
-                    }
-                })?;
-            }
-            Ok(())
-        });
+    /// Calls `each` with the ARN of every element of `resources[]`.
+    pub fn for_each_resource_arn(&self, each: impl FnMut(&str)) {
+        self.resource_arns.iter().for_each(each);
     }
 
     /// `additionalEventData`, parsed on demand.
@@ -165,6 +154,54 @@ impl<'a> Record<'a> {
         serde_json::from_slice::<Lenient<ResponseElements<'a>>>(raw)
             .ok()?
             .0
+    }
+}
+
+/// The ARNs of `resources[]`: the key is upper-case `ARN` in AWS's records;
+/// elements of another shape (some re-exports write them as strings) are
+/// passed over. The first two are kept inline, as records rarely name more.
+#[derive(Debug, Default)]
+pub struct ResourceArns<'a> {
+    inline: [Option<Cow<'a, str>>; 2],
+    more: Vec<Cow<'a, str>>,
+}
+
+impl<'a> ResourceArns<'a> {
+    fn push(&mut self, arn: Cow<'a, str>) {
+        match self.inline.iter_mut().find(|slot| slot.is_none()) {
+            Some(slot) => *slot = Some(arn),
+            None => self.more.push(arn),
+        }
+    }
+
+    /// The ARNs in the record's order.
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        self.inline
+            .iter()
+            .flatten()
+            .chain(self.more.iter())
+            .map(|arn| arn.as_ref())
+    }
+
+    /// Reads `resources[]` at the scanner's position in place.
+    fn read_at(&mut self, scanner: &mut Scanner<'a>) -> Result<(), ScanError> {
+        if scanner.peek() != Some(b'[') {
+            return scanner.value().map(|_| ());
+        }
+        scanner.elements(|element| {
+            if element.peek() != Some(b'{') {
+                return element.value().map(|_| ());
+            }
+            element.members(|key, s| {
+                let value = s.value()?;
+                if (key == b"ARN" || key == b"arn")
+                    && let Some(arn) = text(value).filter(|a| !a.is_empty())
+                {
+                    self.push(arn);
+                }
+                Ok::<(), ScanError>(())
+            })
+        })
     }
 }
 
@@ -239,47 +276,52 @@ impl<'a> UserIdentity<'a> {
 }
 
 impl<'a> SessionContext<'a> {
+    /// Reads `sessionContext` in place; its small nested objects are read
+    /// from their bytes.
     fn read_at(scanner: &mut Scanner<'a>) -> Result<Option<SessionContext<'a>>, ScanError> {
-        let value = scanner.value()?;
-        let mut issuer = Ok(None);
-        let mut attributes = Ok(None);
-        let mut web = Ok(None);
-        let context = read_object(value, |c: &mut SessionContext<'a>, key, v| match key {
-            b"sourceIdentity" => c.source_identity = Text(text(v)),
-            b"sessionIssuer" => {
-                issuer = read_object(v, |i: &mut SessionIssuer<'a>, key, v| {
-                    let t = Text(text(v));
-                    match key {
-                        b"type" => i.kind = t,
-                        b"arn" => i.arn = t,
-                        b"accountId" => i.account_id = t,
-                        b"userName" => i.user_name = t,
-                        _ => {}
-                    }
-                })
+        read_object_at(scanner, |c: &mut SessionContext<'a>, key, s| {
+            let v = s.value()?;
+            match key {
+                b"sourceIdentity" => c.source_identity = Text(text(v)),
+                b"sessionIssuer" => {
+                    c.session_issuer =
+                        Lenient(read_object(v, |i: &mut SessionIssuer<'a>, key, v| {
+                            let slot = match key {
+                                b"type" => &mut i.kind,
+                                b"arn" => &mut i.arn,
+                                b"accountId" => &mut i.account_id,
+                                b"userName" => &mut i.user_name,
+                                _ => return,
+                            };
+                            *slot = Text(text(v));
+                        })?)
+                }
+                b"attributes" => {
+                    c.attributes = Lenient(read_object(
+                        v,
+                        |a: &mut SessionAttributes<'a>, key, v| match key {
+                            b"creationDate" => a.creation_date = Text(text(v)),
+                            b"mfaAuthenticated" => {
+                                a.mfa_authenticated = Flag::from_text(&Text(text(v)))
+                            }
+                            _ => {}
+                        },
+                    )?)
+                }
+                b"webIdFederationData" => {
+                    c.web_id_federation_data = Lenient(read_object(
+                        v,
+                        |w: &mut WebIdFederationData<'a>, key, v| {
+                            if key == b"federatedProvider" {
+                                w.federated_provider = Text(text(v));
+                            }
+                        },
+                    )?)
+                }
+                _ => {}
             }
-            b"attributes" => {
-                attributes = read_object(v, |a: &mut SessionAttributes<'a>, key, v| match key {
-                    b"creationDate" => a.creation_date = Text(text(v)),
-                    b"mfaAuthenticated" => a.mfa_authenticated = Flag::from_text(&Text(text(v))),
-                    _ => {}
-                })
-            }
-            b"webIdFederationData" => {
-                web = read_object(v, |w: &mut WebIdFederationData<'a>, key, v| {
-                    if key == b"federatedProvider" {
-                        w.federated_provider = Text(text(v));
-                    }
-                })
-            }
-            _ => {}
-        })?;
-        Ok(context.map(|mut c| {
-            c.session_issuer = Lenient(issuer.ok().flatten());
-            c.attributes = Lenient(attributes.ok().flatten());
-            c.web_id_federation_data = Lenient(web.ok().flatten());
-            c
-        }))
+            Ok(())
+        })
     }
 }
 
