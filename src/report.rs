@@ -319,7 +319,7 @@ fn action_report(name: &str, a: &ActionUsage) -> ActionReport {
         source_ips: Values::from(&a.source_ips),
         user_agents: Values::from(&a.user_agents),
         resources: Values::from(&a.resources),
-        sample_event_ids: a.sample_event_ids.samples().to_vec(),
+        sample_event_ids: a.sample_event_ids.values().to_vec(),
     }
 }
 

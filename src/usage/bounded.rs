@@ -253,3 +253,69 @@ mod tests {
         }
     }
 }
+
+/// The `cap` lexicographically smallest distinct values seen, and nothing
+/// else: for evidence such as sample event ids, where a distinct count is
+/// not wanted and hashing every value would be wasted work.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Smallest {
+    values: Vec<String>,
+    cap: usize,
+}
+
+impl Smallest {
+    /// Keeps at most `cap` values.
+    pub fn with_cap(cap: usize) -> Self {
+        Smallest {
+            values: Vec::new(),
+            cap,
+        }
+    }
+
+    /// Offers a value; kept if it is among the smallest so far.
+    pub fn insert(&mut self, value: &str) {
+        if self.values.len() == self.cap
+            && self.values.last().is_some_and(|max| value >= max.as_str())
+        {
+            return;
+        }
+        if let Err(at) = self.values.binary_search_by(|v| v.as_str().cmp(value)) {
+            self.values.insert(at, value.to_string());
+            self.values.truncate(self.cap);
+        }
+    }
+
+    /// Merges another list (order-independent).
+    pub fn merge(&mut self, other: &Smallest) {
+        for value in &other.values {
+            self.insert(value);
+        }
+    }
+
+    /// The values, sorted.
+    pub fn values(&self) -> &[String] {
+        &self.values
+    }
+}
+
+#[cfg(test)]
+mod smallest_tests {
+    use super::Smallest;
+
+    #[test]
+    fn keeps_the_smallest_in_any_order() {
+        let mut a = Smallest::with_cap(3);
+        let mut b = Smallest::with_cap(3);
+        for v in ["e", "b", "d", "a", "b"] {
+            a.insert(v);
+        }
+        for v in ["c", "f"] {
+            b.insert(v);
+        }
+        let mut ab = a.clone();
+        ab.merge(&b);
+        b.merge(&a);
+        assert_eq!(ab.values(), ["a", "b", "c"]);
+        assert_eq!(ab, b);
+    }
+}

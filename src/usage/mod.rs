@@ -24,7 +24,7 @@ use crate::hash::FastMap;
 use crate::source::SkippedInput;
 use crate::time::Timestamp;
 
-pub use bounded::{BoundedSet, DistinctCount};
+pub use bounded::{BoundedSet, DistinctCount, Smallest};
 
 /// Sample event ids kept per action.
 pub const SAMPLE_EVENT_IDS: usize = 3;
@@ -94,7 +94,7 @@ pub struct ActionUsage {
     /// Resources named by the events (bounded).
     pub resources: BoundedSet,
     /// The smallest few event ids, as evidence.
-    pub sample_event_ids: BoundedSet,
+    pub sample_event_ids: Smallest,
 }
 
 impl ActionUsage {
@@ -112,7 +112,7 @@ impl ActionUsage {
             source_ips: BoundedSet::default(),
             user_agents: BoundedSet::default(),
             resources: BoundedSet::default(),
-            sample_event_ids: BoundedSet::with_cap(SAMPLE_EVENT_IDS),
+            sample_event_ids: Smallest::with_cap(SAMPLE_EVENT_IDS),
         }
     }
 
