@@ -98,7 +98,17 @@ fn scan_object(object: &LogObject, ctx: &ScanContext<'_>, deduper: &Deduper, acc
                         .push((path(), outcome.bad_records));
                 }
             }
-            Err(e) => fail(acc, path(), e.to_string()),
+            Err(e) => {
+                // Records read before a structural error were counted;
+                // unreadable ones among them must be too.
+                if let DecodeError::Syntax { bad_records, .. } = &e
+                    && *bad_records > 0
+                {
+                    acc.totals.records += bad_records;
+                    acc.totals.bad_records += bad_records;
+                }
+                fail(acc, path(), e.to_string())
+            }
         }
     });
 }

@@ -24,7 +24,11 @@ use super::scan::{ScanError, Scanner};
 
 impl From<ScanError> for DecodeError {
     fn from(error: ScanError) -> Self {
-        DecodeError::Syntax { error, records: 0 }
+        DecodeError::Syntax {
+            error,
+            records: 0,
+            bad_records: 0,
+        }
     }
 }
 
@@ -48,6 +52,8 @@ pub enum DecodeError {
         error: ScanError,
         /// Records read before it.
         records: u64,
+        /// Unreadable records skipped before it.
+        bad_records: u64,
     },
     /// The JSON is an object without `Records` (or `Events`).
     #[error("no `Records` array: not a CloudTrail log file")]
@@ -184,10 +190,12 @@ pub fn parse(json: &[u8], mut each: impl FnMut(&Record<'_>)) -> Result<ParseOutc
         Ok(()) => Err(DecodeError::Syntax {
             error: trailing(&mut scanner),
             records: outcome.records,
+            bad_records: outcome.bad_records,
         }),
         Err(DecodeError::Syntax { error, .. }) => Err(DecodeError::Syntax {
             error,
             records: outcome.records,
+            bad_records: outcome.bad_records,
         }),
         Err(other) => Err(other),
     }
