@@ -75,14 +75,12 @@ thread_local! {
 /// Returns the JSON text of an object: inflated if it is gzip, borrowed as
 /// is otherwise.
 pub fn decompress(bytes: &[u8]) -> Result<Cow<'_, [u8]>, DecodeError> {
+    if !is_gzip(bytes)? {
+        return Ok(Cow::Borrowed(bytes));
+    }
     let mut out = Vec::new();
-    let gzip = is_gzip(bytes)?;
-    decompress_into(bytes, &mut out)?;
-    Ok(if gzip {
-        Cow::Owned(out)
-    } else {
-        Cow::Borrowed(bytes)
-    })
+    inflate(bytes, &mut out)?;
+    Ok(Cow::Owned(out))
 }
 
 /// True if the object is gzip; an error if it is neither gzip nor JSON.
@@ -107,10 +105,17 @@ pub fn decompress_into<'b>(bytes: &'b [u8], out: &'b mut Vec<u8>) -> Result<&'b 
     if !is_gzip(bytes)? {
         return Ok(bytes);
     }
-    if !inflate_whole(bytes, out) {
-        inflate_streaming(bytes, out)?;
-    }
+    inflate(bytes, out)?;
     Ok(out)
+}
+
+/// Inflates gzip into `out`: one shot when the trailer allows, streaming
+/// through every member otherwise.
+fn inflate(gz: &[u8], out: &mut Vec<u8>) -> Result<(), DecodeError> {
+    if inflate_whole(gz, out) {
+        return Ok(());
+    }
+    inflate_streaming(gz, out)
 }
 
 /// One-shot libdeflate inflate into `out`, sized by the gzip trailer's

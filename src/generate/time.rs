@@ -69,11 +69,7 @@ impl Civil {
 
 /// `2023-11-02T01:06:28Z`: CloudTrail `eventTime` and RFC 3339 manifest times.
 pub(crate) fn rfc3339(t: i64) -> String {
-    let c = Civil::of(t);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-        c.y, c.mo, c.d, c.h, c.mi, c.s
-    )
+    crate::time::format_rfc3339(t)
 }
 
 /// Appends [`rfc3339`] to `out` without allocating a new string.

@@ -337,42 +337,9 @@ pub(crate) fn unix_seconds(time: SystemTime) -> u64 {
 }
 
 /// Formats `secs` since the Unix epoch as RFC 3339 UTC,
-/// e.g. `2026-08-22T09:05:00Z`.
+/// e.g. `2026-08-22T09:05:00Z` ([`crate::time`] does the calendar).
 pub(crate) fn rfc3339_utc(secs: u64) -> String {
-    let (days, rest) = (secs / 86_400, secs % 86_400);
-    let (year, month, day) = civil_date(days);
-    let (hour, minute, second) = (rest / 3600, rest % 3600 / 60, rest % 60);
-    format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}Z")
-}
-
-/// Converts days since 1970-01-01 to (year, month, day) in the proleptic
-/// Gregorian calendar. Walking years is a few dozen steps for any
-/// realistic date and is obviously correct, which beats a clever formula.
-fn civil_date(mut days: u64) -> (u64, u64, u64) {
-    let mut year = 1970;
-    loop {
-        let length = if is_leap(year) { 366 } else { 365 };
-        if days < length {
-            break;
-        }
-        days -= length;
-        year += 1;
-    }
-    let february = if is_leap(year) { 29 } else { 28 };
-    let lengths = [31, february, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-    let mut month = 1;
-    for length in lengths {
-        if days < length {
-            break;
-        }
-        days -= length;
-        month += 1;
-    }
-    (year, month, days + 1)
-}
-
-fn is_leap(year: u64) -> bool {
-    (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400)
+    crate::time::format_rfc3339(i64::try_from(secs).unwrap_or(i64::MAX))
 }
 
 /// A coarse age for terminals: "less than a minute", "5 minutes",
