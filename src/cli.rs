@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::output::Format;
+use crate::suggest::{AddedCondition, ResourceScope};
 
 /// Which third parties got into your AWS accounts, what they did, and the
 /// least access they need — from CloudTrail logs.
@@ -20,8 +21,11 @@ pub struct Cli {
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Read CloudTrail logs and report who called what.
+    /// Read CloudTrail logs and report who called what (with --iam: what
+    /// each principal may do, and what of it it used).
     Analyze(AnalyzeArgs),
+    /// Suggest a least-privilege policy for one principal from its usage.
+    Suggest(SuggestArgs),
     /// Download or inspect the cached AWS reference data.
     Data {
         /// What to do with the data.
@@ -45,9 +49,9 @@ pub struct CatalogArgs {
     pub cache_dir: Option<PathBuf>,
 }
 
-/// `vendortrail analyze`.
+/// What to scan and how: shared by `analyze` and `suggest`.
 #[derive(Debug, Clone, Args)]
-pub struct AnalyzeArgs {
+pub struct ScanArgs {
     /// Log files or folders (read recursively): .json.gz, .json, or
     /// `aws cloudtrail lookup-events` output.
     #[arg(required = true, value_name = "SOURCE")]
@@ -71,15 +75,6 @@ pub struct AnalyzeArgs {
     /// How long to remember event ids for de-duplication (e.g. 24h).
     #[arg(long, value_name = "DURATION", default_value = "24h")]
     pub dedupe_window: String,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
-    /// Write the output here instead of stdout.
-    #[arg(short = 'o', long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
-    /// Also write the per-principal, per-action usage table (.csv or .parquet).
-    #[arg(long, value_name = "FILE")]
-    pub usage_out: Option<PathBuf>,
     /// Exit with code 2 if any input could not be read.
     #[arg(long)]
     pub strict: bool,
@@ -95,6 +90,92 @@ pub struct AnalyzeArgs {
     /// Where the action catalog comes from.
     #[command(flatten)]
     pub catalog: CatalogArgs,
+}
+
+/// IAM state to compare usage with.
+#[derive(Debug, Clone, Default, Args)]
+pub struct IamArgs {
+    /// `aws iam get-account-authorization-details` output (repeatable, one per account).
+    #[arg(long = "iam", value_name = "FILE")]
+    pub exports: Vec<PathBuf>,
+    /// A policy document that applies to a principal, as ARN=FILE (repeatable).
+    #[arg(long = "policy", value_name = "ARN=FILE")]
+    pub policies: Vec<String>,
+    /// A service control policy file (repeatable; each file is one level
+    /// of the organization, and every level must allow).
+    #[arg(long = "scp", value_name = "FILE")]
+    pub scps: Vec<PathBuf>,
+}
+
+impl IamArgs {
+    /// True when no IAM input was given.
+    pub fn is_empty(&self) -> bool {
+        self.exports.is_empty() && self.policies.is_empty()
+    }
+}
+
+/// `vendortrail analyze`.
+#[derive(Debug, Clone, Args)]
+pub struct AnalyzeArgs {
+    /// What to scan.
+    #[command(flatten)]
+    pub scan: ScanArgs,
+    /// IAM state: adds used-vs-granted per principal.
+    #[command(flatten)]
+    pub iam: IamArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Write the output here instead of stdout.
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Also write the per-principal, per-action usage table (.csv or .parquet).
+    #[arg(long, value_name = "FILE")]
+    pub usage_out: Option<PathBuf>,
+}
+
+/// `vendortrail suggest`.
+#[derive(Debug, Clone, Args)]
+pub struct SuggestArgs {
+    /// What to scan.
+    #[command(flatten)]
+    pub scan: ScanArgs,
+    /// IAM state (required: the suggestion never exceeds today's grant).
+    #[command(flatten)]
+    pub iam: IamArgs,
+    /// The principal: a role or user ARN, its name, or an assumed-role session ARN.
+    #[arg(long, value_name = "ARN|NAME")]
+    pub principal: String,
+    /// How far to narrow resources.
+    #[arg(long, value_enum, default_value_t = ResourceScope::Exact)]
+    pub resources: ResourceScope,
+    /// Add a condition from what was seen (repeatable).
+    #[arg(long = "condition", value_enum, value_name = "KIND")]
+    pub conditions: Vec<AddedCondition>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = PolicyFormat::Json)]
+    pub format: PolicyFormat,
+    /// Write the policy here instead of stdout.
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Write the check and the diff here instead of stderr.
+    #[arg(long, value_name = "FILE")]
+    pub explain: Option<PathBuf>,
+    /// Name for the policy in Terraform and CloudFormation output
+    /// (default: derived from the principal's name).
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+}
+
+/// How `suggest` writes the policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PolicyFormat {
+    /// The IAM policy document (an array of documents when split).
+    Json,
+    /// `aws_iam_policy` resources with `jsonencode`.
+    Terraform,
+    /// An `AWS::IAM::ManagedPolicy` template (YAML).
+    Cloudformation,
 }
 
 /// `vendortrail data ...`.

@@ -10,14 +10,18 @@
 //! - [`event`]: normalise a record (principal, IAM actions, outcome, session);
 //! - [`dedupe`]: count each eventID once, in bounded memory;
 //! - [`usage`]: the mergeable per-principal, per-action aggregate;
-//! - [`report`]: the sorted result every renderer in [`output`] reads.
+//! - [`report`]: the sorted result every renderer in [`output`] reads;
+//! - with IAM input: [`compare`] (used vs granted per principal) and
+//!   [`suggest`] (the least-privilege policy, checked before it is printed).
 //!
-//! [`policy`] holds the AWS action catalog, [`refdata`] downloads and caches
+//! [`policy`] holds the AWS action catalog, the policy grammar, IAM input
+//! and the evaluator; [`refdata`] downloads and caches
 //! it, and [`generate`] writes synthetic corpora with their ground truth.
 
 pub mod cli;
 pub mod cloudtrail;
 pub mod commands;
+pub mod compare;
 pub mod dedupe;
 pub mod event;
 pub mod generate;
@@ -29,6 +33,7 @@ pub mod progress;
 pub mod refdata;
 pub mod report;
 pub mod source;
+pub mod suggest;
 pub mod time;
 pub mod usage;
 

@@ -1,5 +1,6 @@
 //! The only module that wires the stages together:
-//! source → decode → event → usage.
+//! source → decode → event → usage, then, with IAM input,
+//! report → compare (used vs granted) and suggest.
 //!
 //! Objects are processed in delivery order, in batches spread over rayon's
 //! workers. Each worker folds its objects into its own [`Usage`] for the
@@ -14,10 +15,16 @@ use std::sync::{Mutex, PoisonError};
 use rayon::prelude::*;
 
 use crate::cloudtrail::{self, DecodeError, Record};
+use crate::compare::{self, Comparison, Inputs};
 use crate::dedupe::Deduper;
 use crate::event::{ActionMapper, Event, is_insight};
+use crate::policy::catalog::Catalog;
+use crate::policy::evaluate::Expander;
+use crate::policy::iam::{IamError, IamInventory};
 use crate::progress::Progress;
+use crate::report::Report;
 use crate::source::{Filters, Inventory, LogObject, SkippedInput};
+use crate::suggest::{self, Options, SuggestError, Suggestion};
 use crate::usage::Usage;
 
 /// What a scan needs besides its objects.
@@ -184,4 +191,61 @@ fn absorb(
     let mapping =
         (!service_event).then(|| ctx.mapper.map(event.event_source(), event.event_name()));
     acc.record(&event, mapping);
+}
+
+/// Used vs granted for every principal in the IAM input, whether the logs
+/// show it or not (a role nobody used is a finding too), sorted by ARN.
+pub fn compare_all(
+    report: &Report,
+    iam: &IamInventory,
+    catalog: &Catalog,
+    mapper: &ActionMapper,
+) -> Vec<Comparison> {
+    let inputs = Inputs {
+        catalog,
+        mapper,
+        data_event_sources: &report.input.data_event_sources,
+        scps: iam.scps(),
+    };
+    let mut expander = Expander::new(catalog);
+    iam.principals()
+        .map(|p| compare::compare(p, report.principal(&p.arn), &inputs, &mut expander))
+        .collect()
+}
+
+/// Why `suggest` could not produce a policy.
+#[derive(Debug, thiserror::Error)]
+pub enum SuggestFailure {
+    /// The principal is not in the IAM input.
+    #[error(transparent)]
+    Principal(#[from] IamError),
+    /// The suggestion could not be built or failed its check.
+    #[error(transparent)]
+    Suggest(#[from] SuggestError),
+}
+
+/// The least-privilege suggestion for one principal of the IAM input.
+pub fn suggest_for(
+    report: &Report,
+    iam: &IamInventory,
+    principal: &str,
+    catalog: &Catalog,
+    mapper: &ActionMapper,
+    options: &Options,
+) -> Result<Suggestion, SuggestFailure> {
+    let policies = iam.find(principal)?;
+    let inputs = Inputs {
+        catalog,
+        mapper,
+        data_event_sources: &report.input.data_event_sources,
+        scps: iam.scps(),
+    };
+    let mut expander = Expander::new(catalog);
+    Ok(suggest::suggest(
+        policies,
+        report.principal(&policies.arn),
+        &inputs,
+        &mut expander,
+        options,
+    )?)
 }

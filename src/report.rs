@@ -54,6 +54,12 @@ pub struct ActionReport {
     pub resources: Values,
     /// Sample event ids.
     pub sample_event_ids: Vec<String>,
+    /// Every resource of the successful calls, or `None` when there were
+    /// more than the usage table keeps.
+    pub allowed_resources: Option<Vec<String>>,
+    /// Every source IP of the successful calls, or `None` when there were
+    /// more than the usage table keeps.
+    pub allowed_source_ips: Option<Vec<String>>,
 }
 
 /// One access key's activity.
@@ -143,6 +149,8 @@ pub struct InputReport {
     pub by_identity_type: BTreeMap<String, u64>,
     /// Events by `errorCode`.
     pub by_error_code: BTreeMap<String, u64>,
+    /// `eventSource`s with data events in the trail.
+    pub data_event_sources: BTreeSet<String>,
     /// Earliest and latest event.
     pub time_range: Option<(Timestamp, Timestamp)>,
 }
@@ -178,9 +186,21 @@ pub struct Report {
     pub principals: Vec<PrincipalReport>,
     /// Credentials issued by STS calls in the logs, by access key.
     pub issued_sessions: Vec<IssuedSession>,
+    /// Used vs granted per principal of the IAM input (`--iam`), by ARN.
+    pub grants: Option<Vec<crate::compare::Comparison>>,
+    /// What the IAM input could not resolve.
+    pub iam_warnings: Vec<String>,
 }
 
 impl Report {
+    /// The principal with this key (ARN), if the logs show it.
+    pub fn principal(&self, arn: &str) -> Option<&PrincipalReport> {
+        self.principals
+            .binary_search_by(|p| p.arn.as_str().cmp(arn))
+            .ok()
+            .map(|i| &self.principals[i])
+    }
+
     /// Builds the report.
     pub fn build(
         sources: Vec<String>,
@@ -213,6 +233,8 @@ impl Report {
             own_accounts: own_accounts.into_iter().collect(),
             principals,
             issued_sessions: issued.into_values().collect(),
+            grants: None,
+            iam_warnings: Vec::new(),
         }
     }
 
@@ -265,6 +287,7 @@ fn input_report(
         files_with_bad_records: with_bad,
         by_identity_type: t.by_identity_type.clone(),
         by_error_code: t.by_error_code.clone(),
+        data_event_sources: t.data_event_sources.clone(),
         time_range: first.zip(last),
     }
 }
@@ -320,6 +343,8 @@ fn action_report(name: &str, a: &ActionUsage) -> ActionReport {
         user_agents: Values::from(&a.user_agents),
         resources: Values::from(&a.resources),
         sample_event_ids: a.sample_event_ids.values().to_vec(),
+        allowed_resources: a.allowed_resources.complete().map(<[String]>::to_vec),
+        allowed_source_ips: a.allowed_source_ips.complete().map(<[String]>::to_vec),
     }
 }
 

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 
-use crate::cli::AnalyzeArgs;
+use crate::cli::{AnalyzeArgs, ScanArgs};
 use crate::event::ActionMapper;
 use crate::output::{self, Format};
 use crate::pipeline::{self, ScanContext};
@@ -16,7 +16,7 @@ use crate::source::{Filters, local};
 use crate::time::{now, parse_duration, parse_user_time};
 
 /// Reads the filters from the flags.
-pub fn filters(args: &AnalyzeArgs) -> Result<Filters> {
+pub fn filters(args: &ScanArgs) -> Result<Filters> {
     let now = now();
     let time = |v: &Option<String>| -> Result<Option<i64>> {
         v.as_deref()
@@ -41,8 +41,21 @@ fn duration(s: &str) -> Result<i64> {
         .ok_or_else(|| anyhow::anyhow!("cannot read `{s}` as a duration: use e.g. 30m, 6h, 2d"))
 }
 
+/// A finished scan: the report and the mapping (with its catalog) it used.
+pub struct Scanned {
+    /// The report.
+    pub report: Report,
+    /// The event-name mapper; its catalog, when one was loaded.
+    pub mapper: ActionMapper,
+}
+
 /// Scans the sources and builds the report, without writing anything.
-pub fn build_report(args: &AnalyzeArgs, progress_enabled: bool) -> Result<Report> {
+pub fn build_report(args: &ScanArgs, progress_enabled: bool) -> Result<Report> {
+    Ok(scan(args, progress_enabled)?.report)
+}
+
+/// Scans the sources, keeping the mapper for the stages after the report.
+pub fn scan(args: &ScanArgs, progress_enabled: bool) -> Result<Scanned> {
     let filters = filters(args)?;
     let dedupe_window = duration(&args.dedupe_window).context("--dedupe-window")?;
     let loaded = super::load_catalog(&args.catalog)?;
@@ -87,13 +100,8 @@ pub fn build_report(args: &AnalyzeArgs, progress_enabled: bool) -> Result<Report
         .iter()
         .map(|s| s.display().to_string())
         .collect();
-    Ok(Report::build(
-        sources,
-        &inventory,
-        usage,
-        filters,
-        catalog_use,
-    ))
+    let report = Report::build(sources, &inventory, usage, filters, catalog_use);
+    Ok(Scanned { report, mapper })
 }
 
 /// Writes the report in the chosen format to stdout or `--output`.
@@ -132,8 +140,14 @@ fn print_stats(report: &Report, elapsed: std::time::Duration) {
 /// Runs `analyze`.
 pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
     let started = std::time::Instant::now();
-    let report = build_report(args, !args.no_progress)?;
-    if args.stats {
+    let iam = super::load_iam(&args.iam)?;
+    let Scanned { mut report, mapper } = scan(&args.scan, !args.scan.no_progress)?;
+    if let Some(iam) = &iam {
+        let catalog = super::require_catalog(&mapper, "--iam")?;
+        report.grants = Some(pipeline::compare_all(&report, iam, catalog, &mapper));
+        report.iam_warnings = iam.warnings().to_vec();
+    }
+    if args.scan.stats {
         print_stats(&report, started.elapsed());
     }
     write_report(&report, args)?;
@@ -146,7 +160,7 @@ pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
             "warning: {unreadable} inputs and {} records could not be read; they are listed in the report",
             report.input.bad_records
         );
-        if args.strict {
+        if args.scan.strict {
             return Ok(ExitCode::from(super::EXIT_ERROR));
         }
     }

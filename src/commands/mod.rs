@@ -5,6 +5,7 @@
 pub mod analyze;
 pub mod data;
 pub mod generate;
+pub mod suggest;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -14,6 +15,7 @@ use anyhow::Context;
 
 use crate::cli::CatalogArgs;
 use crate::policy::catalog::Catalog;
+use crate::policy::iam::IamInventory;
 use crate::refdata;
 
 /// Exit code: success.
@@ -27,6 +29,7 @@ pub const EXIT_ERROR: u8 = 2;
 pub fn run(cli: crate::cli::Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         crate::cli::Command::Analyze(args) => analyze::run(&args),
+        crate::cli::Command::Suggest(args) => suggest::run(&args),
         crate::cli::Command::Data { command } => match command {
             crate::cli::DataCommand::Update {
                 source,
@@ -60,4 +63,41 @@ pub fn load_catalog(args: &CatalogArgs) -> anyhow::Result<Option<(PathBuf, Arc<C
         )
     })?;
     Ok(Some((dir, Arc::new(catalog))))
+}
+
+/// Reads the IAM input; `Ok(None)` when none was given.
+pub fn load_iam(args: &crate::cli::IamArgs) -> anyhow::Result<Option<IamInventory>> {
+    if args.is_empty() && args.scps.is_empty() {
+        return Ok(None);
+    }
+    let mut iam = IamInventory::new();
+    for path in &args.exports {
+        iam.add_export(path)?;
+    }
+    for spec in &args.policies {
+        let (arn, file) = spec
+            .split_once('=')
+            .with_context(|| format!("--policy {spec}: expected ARN=FILE"))?;
+        iam.add_policy_file(arn, std::path::Path::new(file))?;
+    }
+    for path in &args.scps {
+        iam.add_scp_file(path)?;
+    }
+    for warning in iam.warnings() {
+        eprintln!("warning: {warning}");
+    }
+    Ok(Some(iam))
+}
+
+/// The mapper's catalog, or an error saying `what` needs one.
+pub fn require_catalog<'m>(
+    mapper: &'m crate::event::ActionMapper,
+    what: &str,
+) -> anyhow::Result<&'m Catalog> {
+    mapper.catalog().with_context(|| {
+        format!(
+            "{what} needs the AWS service reference to expand policy wildcards: \
+             run `vendortrail data update` or pass --catalog DIR"
+        )
+    })
 }

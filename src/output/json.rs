@@ -28,6 +28,12 @@ struct JsonReport<'a> {
     own_accounts: &'a [String],
     principals: Vec<JsonPrincipal<'a>>,
     issued_sessions: Vec<JsonIssued<'a>>,
+    /// Used vs granted (`--iam`); the [`crate::compare`] types are written
+    /// as they are and are part of this schema.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    grants: Option<&'a [crate::compare::Comparison]>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    iam_warnings: &'a [String],
 }
 
 #[derive(Serialize)]
@@ -340,6 +346,8 @@ pub fn write(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
         own_accounts: &report.own_accounts,
         principals: report.principals.iter().map(principal).collect(),
         issued_sessions: report.issued_sessions.iter().map(issued).collect(),
+        grants: report.grants.as_deref(),
+        iam_warnings: &report.iam_warnings,
     };
     serde_json::to_writer_pretty(&mut *out, &doc)?;
     writeln!(out)

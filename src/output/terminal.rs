@@ -18,6 +18,7 @@ const TOP_ACTIONS: usize = 3;
 pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     write_input(report, out)?;
     write_principals(report, out)?;
+    write_grants(report, out)?;
     write_outside(report, out)?;
     write_skipped(report, out)
 }
@@ -216,4 +217,97 @@ mod tests {
         assert_eq!(bytes(1536), "1.5 KiB");
         assert_eq!(bytes(3 * 1024 * 1024 * 1024), "3.0 GiB");
     }
+}
+
+/// Used vs granted per principal of the IAM input (`--iam`).
+fn write_grants(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let Some(grants) = &report.grants else {
+        return Ok(());
+    };
+    writeln!(out)?;
+    writeln!(
+        out,
+        "Used vs granted ({} principals in the IAM input)",
+        grants.len()
+    )?;
+    for c in grants {
+        let t = &c.totals;
+        writeln!(out, "  {}", c.principal)?;
+        writeln!(
+            out,
+            "    granted {} actions: used {}, denied {}, unused {}, not observable {}",
+            thousands(t.granted as u64),
+            t.used,
+            t.denied,
+            thousands(t.unused as u64),
+            t.not_observable
+        )?;
+        if !c.by_access_level.is_empty() {
+            let levels: Vec<String> = c
+                .by_access_level
+                .iter()
+                .map(|l| {
+                    format!(
+                        "{} {} (used {})",
+                        l.access_level.map_or("?", |a| a.as_str()),
+                        thousands(l.granted as u64),
+                        l.used
+                    )
+                })
+                .collect();
+            writeln!(out, "    by access level: {}", levels.join(" · "))?;
+        }
+        let conditional: Vec<String> = c
+            .actions
+            .iter()
+            .filter(|a| a.status == crate::compare::Status::Used)
+            .filter_map(|a| {
+                let check = a.conditional.as_ref()?;
+                let outcome = match check.outcome {
+                    crate::policy::condition::Tri::True => "met by every observed call".to_owned(),
+                    crate::policy::condition::Tri::False => {
+                        format!(
+                            "not met in {} of {} observed contexts",
+                            check.failing, check.contexts
+                        )
+                    }
+                    crate::policy::condition::Tri::Unknown => format!(
+                        "not decidable from the log ({})",
+                        check.undecided_keys.join(", ")
+                    ),
+                };
+                Some(format!(
+                    "{} [{}]: {outcome}",
+                    a.action,
+                    check.conditions.join(" | ")
+                ))
+            })
+            .collect();
+        for line in conditional.iter().take(TOP_ACTIONS) {
+            writeln!(out, "    conditional: {line}")?;
+        }
+        if conditional.len() > TOP_ACTIONS {
+            writeln!(
+                out,
+                "    conditional: … {} more",
+                conditional.len() - TOP_ACTIONS
+            )?;
+        }
+        for u in c.ungranted.iter().filter(|u| u.successes > 0) {
+            writeln!(
+                out,
+                "    used but not granted: {} ({} successful calls; likely {})",
+                u.action,
+                thousands(u.successes),
+                serde_json::to_value(u.reason)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default()
+            )?;
+        }
+        for missing in &c.unresolved {
+            writeln!(out, "    not in the export: {missing}")?;
+        }
+    }
+    Ok(())
 }

@@ -369,6 +369,9 @@ impl fmt::Display for CatalogSummary {
 pub struct Catalog {
     /// Sorted by prefix, so lookups are binary searches.
     services: Box<[Service]>,
+    /// Id of each service's first action: actions are numbered
+    /// `0..action_count` in catalog order, for dense bit sets of actions.
+    first_ids: Box<[usize]>,
     action_count: usize,
     operation_count: usize,
 }
@@ -391,10 +394,16 @@ impl Catalog {
     fn from_services(mut services: Vec<Service>) -> Catalog {
         services.sort_unstable_by(|a, b| cmp_ignore_case(&a.prefix, &b.prefix));
         count_authorizing_operations(&mut services);
-        let action_count = services.iter().map(|s| s.actions.len()).sum();
+        let mut first_ids = Vec::with_capacity(services.len());
+        let mut action_count = 0;
+        for service in &services {
+            first_ids.push(action_count);
+            action_count += service.actions.len();
+        }
         let operation_count = services.iter().map(|s| s.operations.len()).sum();
         Catalog {
             services: services.into_boxed_slice(),
+            first_ids: first_ids.into_boxed_slice(),
             action_count,
             operation_count,
         }
@@ -444,6 +453,57 @@ impl Catalog {
             }
         }
         found
+    }
+
+    /// The dense id (`0..action_count()`) of `service:Action`, compared
+    /// case-insensitively.
+    pub fn action_id(&self, action: &str) -> Option<usize> {
+        let (s, a) = locate_action(&self.services, action)?;
+        Some(self.first_ids[s] + a)
+    }
+
+    /// The action with this dense id.
+    ///
+    /// # Panics
+    /// When `id >= action_count()`.
+    pub fn action_by_id(&self, id: usize) -> ActionRef<'_> {
+        let s = self.first_ids.partition_point(|&first| first <= id) - 1;
+        let service = &self.services[s];
+        ActionRef {
+            service,
+            action: &service.actions[id - self.first_ids[s]],
+        }
+    }
+
+    /// Dense ids of every action matching an IAM action pattern (see
+    /// [`Catalog::actions_matching`]), ascending.
+    pub fn ids_matching(&self, pattern: &str) -> Vec<usize> {
+        let narrowed = self.services_for_pattern(pattern);
+        let mut text = String::new();
+        let mut found = Vec::new();
+        for service in narrowed {
+            let first = self.first_ids[self.service_index(service)];
+            if pattern == "*" {
+                found.extend(first..first + service.actions.len());
+                continue;
+            }
+            for (i, action) in service.actions.iter().enumerate() {
+                text.clear();
+                text.push_str(&service.prefix);
+                text.push(':');
+                text.push_str(&action.name);
+                if wildcard_match(pattern, &text) {
+                    found.push(first + i);
+                }
+            }
+        }
+        found
+    }
+
+    /// Index of a service that belongs to this catalog.
+    fn service_index(&self, service: &Service) -> usize {
+        search_ignore_case(&self.services, &service.prefix, |s| &s.prefix)
+            .expect("service belongs to this catalog")
     }
 
     /// Narrows a pattern such as `s3:Get*` to its one service, so matching

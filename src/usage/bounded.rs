@@ -140,6 +140,15 @@ impl BoundedSet {
         &self.samples
     }
 
+    /// Every value seen, sorted, when the set still holds them all (no more
+    /// distinct values than it keeps samples); `None` once it overflowed.
+    pub fn complete(&self) -> Option<&[String]> {
+        match &self.distinct {
+            Distinct::Exact(hashes) if hashes.len() == self.samples.len() => Some(&self.samples),
+            _ => None,
+        }
+    }
+
     /// The distinct count.
     pub fn distinct(&self) -> DistinctCount {
         match &self.distinct {

@@ -95,6 +95,12 @@ pub struct ActionUsage {
     pub resources: BoundedSet,
     /// The smallest few event ids, as evidence.
     pub sample_event_ids: Smallest,
+    /// Resources of the successful calls, complete up to
+    /// [`bounded::EXACT_CAP`]: what a least-privilege suggestion scopes to.
+    pub allowed_resources: BoundedSet,
+    /// Source IPs of the successful calls, complete up to
+    /// [`bounded::EXACT_CAP`]: for `--condition source-ip`.
+    pub allowed_source_ips: BoundedSet,
 }
 
 impl ActionUsage {
@@ -113,6 +119,8 @@ impl ActionUsage {
             user_agents: BoundedSet::default(),
             resources: BoundedSet::default(),
             sample_event_ids: Smallest::with_cap(SAMPLE_EVENT_IDS),
+            allowed_resources: BoundedSet::with_cap(bounded::EXACT_CAP),
+            allowed_source_ips: BoundedSet::with_cap(bounded::EXACT_CAP),
         }
     }
 
@@ -129,6 +137,8 @@ impl ActionUsage {
         self.user_agents.merge(&other.user_agents);
         self.resources.merge(&other.resources);
         self.sample_event_ids.merge(&other.sample_event_ids);
+        self.allowed_resources.merge(&other.allowed_resources);
+        self.allowed_source_ips.merge(&other.allowed_source_ips);
     }
 }
 
@@ -315,6 +325,9 @@ pub struct Totals {
     pub by_identity_type: BTreeMap<String, u64>,
     /// Events by `errorCode`.
     pub by_error_code: BTreeMap<String, u64>,
+    /// `eventSource`s with data events (`eventCategory` `Data`): which
+    /// data-plane actions this trail can observe at all.
+    pub data_event_sources: BTreeSet<String>,
 }
 
 impl Totals {
@@ -332,6 +345,11 @@ impl Totals {
         }
         for (k, v) in &other.by_error_code {
             *self.by_error_code.entry(k.clone()).or_default() += v;
+        }
+        for source in &other.data_event_sources {
+            if !self.data_event_sources.contains(source) {
+                self.data_event_sources.insert(source.clone());
+            }
         }
     }
 }
@@ -454,6 +472,12 @@ impl Usage {
         if let Some(code) = event.record.error_code.get() {
             bump(&mut self.totals.by_error_code, code);
         }
+        if event.record.event_category.get() == Some("Data") {
+            let source = event.event_source();
+            if !self.totals.data_event_sources.contains(source) {
+                self.totals.data_event_sources.insert(source.to_owned());
+            }
+        }
     }
 
     /// Merges another worker's usage into this one.
@@ -532,6 +556,12 @@ fn record_action(usage: &mut ActionUsage, event: &Event<'_>) {
     event.for_each_resource(|r| usage.resources.insert(r));
     if let Some(id) = event.record.event_id.get() {
         usage.sample_event_ids.insert(id);
+    }
+    if event.outcome == Outcome::Success {
+        event.for_each_resource(|r| usage.allowed_resources.insert(r));
+        if let Some(ip) = event.record.source_ip.get() {
+            usage.allowed_source_ips.insert(ip);
+        }
     }
 }
 
