@@ -260,10 +260,13 @@ pub fn suggest(
         if let Some((p, s)) = whole {
             let statement = &set.identity[p].document.statements[s];
             granted_by.push(statement_label(set.identity[p], s));
-            let resources = statement
-                .resources
-                .clone()
-                .unwrap_or_else(|| Match::Listed(vec!["*".to_owned()]));
+            let resources = of_action_types(
+                statement
+                    .resources
+                    .clone()
+                    .unwrap_or_else(|| Match::Listed(vec!["*".to_owned()])),
+                &formats,
+            );
             allowed_resources.extend(resources.items().iter().cloned());
             entries.push(Entry {
                 action: name.clone(),
@@ -326,6 +329,24 @@ pub fn suggest(
         left_out,
         check,
     })
+}
+
+/// The grant's resource patterns that can name a resource of the action's
+/// types (`bucket/*` for `s3:GetObject`, not the bucket itself); all of them
+/// when none can, or when the grant lists what it excludes. Dropping
+/// patterns only narrows, so the result stays within the grant.
+fn of_action_types(resources: Match<String>, formats: &[String]) -> Match<String> {
+    match resources {
+        Match::Listed(patterns) if !formats.is_empty() => {
+            let typed: Vec<String> = patterns
+                .iter()
+                .filter(|p| formats.iter().any(|f| resource_overlaps(p, f)))
+                .cloned()
+                .collect();
+            Match::Listed(if typed.is_empty() { patterns } else { typed })
+        }
+        other => other,
+    }
 }
 
 /// `arn:${Partition}:s3:::${BucketName}/${ObjectName}` → `arn:*:s3:::*/*`.
