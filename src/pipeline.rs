@@ -249,3 +249,81 @@ pub fn suggest_for(
         options,
     )?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::progress::Progress;
+    use crate::report::CatalogUse;
+    use crate::source::local;
+    use crate::testutil::{real_catalog, shared_data_dir};
+
+    /// Every real dataset (`shared/realdata`) through `suggest`, for every
+    /// role and IAM user it shows, with an administrator grant (the
+    /// datasets carry no IAM export): no error, the self-check passes, and
+    /// every emitted action is in the catalog. In process, so the catalog
+    /// is loaded once.
+    #[test]
+    fn realdata_suggest_for_every_principal() {
+        let catalog = real_catalog();
+        let mapper = ActionMapper::new(Some(catalog.clone()));
+        let dir = tempfile::tempdir().unwrap();
+        let admin = dir.path().join("admin.json");
+        std::fs::write(
+            &admin,
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#,
+        )
+        .unwrap();
+        let realdata = shared_data_dir().join("../realdata");
+        let mut sets: Vec<_> = std::fs::read_dir(&realdata)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.is_dir())
+            .collect();
+        sets.sort();
+        let mut principals = 0;
+        for set in &sets {
+            let filters = Filters::default();
+            let inventory = local::discover(std::slice::from_ref(set), &filters);
+            let ctx = ScanContext {
+                filters: &filters,
+                mapper: &mapper,
+                dedupe_window: 86_400,
+            };
+            let usage = scan(&inventory, &ctx, &Progress::hidden());
+            let report = Report::build(Vec::new(), &inventory, usage, filters, CatalogUse::Rules);
+            for p in report.principals.iter().filter(|p| {
+                matches!(
+                    p.kind,
+                    crate::event::PrincipalKind::Role | crate::event::PrincipalKind::IamUser
+                ) && p.arn.contains(":iam::")
+            }) {
+                let mut iam = IamInventory::new();
+                iam.add_policy_file(&p.arn, &admin).unwrap();
+                let suggestion = suggest_for(
+                    &report,
+                    &iam,
+                    &p.arn,
+                    &catalog,
+                    &mapper,
+                    &Options::default(),
+                )
+                .unwrap_or_else(|e| panic!("{}: {}: {e}", set.display(), p.arn));
+                assert!(suggestion.check.passed(), "{}", p.arn);
+                for document in &suggestion.documents {
+                    for statement in &document.statements {
+                        for action in statement.actions.items() {
+                            assert!(
+                                catalog.action(action).is_some(),
+                                "{}: {action} is not in the catalog",
+                                p.arn
+                            );
+                        }
+                    }
+                }
+                principals += 1;
+            }
+        }
+        assert!(principals >= 5, "only {principals} principals exercised");
+    }
+}

@@ -182,14 +182,47 @@ pub(crate) fn contractor() -> J {
             ],
             any(),
         ),
-        allow(
-            "Params",
-            &["ssm:GetParameter", "ssm:GetParameters"],
-            vec![format!(
-                "arn:aws:ssm:{US_EAST_1}:{PROD}:parameter/prod/app/*"
-            )],
+        // Conditional grants, for used-vs-granted: the parameters only in
+        // us-east-1 (every observed call meets it), and policy edits only
+        // from the VPN range (the contractor's attempts came from
+        // elsewhere and were refused: a granted action that is `denied`).
+        with_condition(
+            allow(
+                "Params",
+                &["ssm:GetParameter", "ssm:GetParameters"],
+                vec![format!(
+                    "arn:aws:ssm:{US_EAST_1}:{PROD}:parameter/prod/app/*"
+                )],
+            ),
+            "StringEquals",
+            "aws:RequestedRegion",
+            US_EAST_1,
+        ),
+        with_condition(
+            allow(
+                "TuneOwnRoleFromVpn",
+                &["iam:PutRolePolicy"],
+                vec![CONTRACTOR_ROLE.arn()],
+            ),
+            "IpAddress",
+            "aws:SourceIp",
+            "10.8.0.0/16",
         ),
     ])
+}
+
+/// Adds `"Condition": {op: {key: value}}` to a statement.
+fn with_condition(statement: J, op: &'static str, key: &'static str, value: &str) -> J {
+    match statement {
+        J::Obj(mut fields) => {
+            let condition = Obj::new()
+                .f(op, Obj::new().f(key, value.to_owned()).j())
+                .j();
+            fields.push(("Condition".into(), condition));
+            J::Obj(fields)
+        }
+        other => other,
+    }
 }
 
 /// Contractor break-glass access.

@@ -12,3 +12,5 @@ mod corpus;
 mod snapshot;
 // Reference data commands and the cache.
 mod data;
+// Used vs granted and least-privilege suggestions.
+mod grants;
