@@ -77,8 +77,6 @@ pub struct ConditionCheck {
 pub struct ActionStatus {
     /// `service:Action` in AWS's spelling.
     pub action: String,
-    /// The service prefix.
-    pub service: String,
     /// AWS's access level.
     pub access_level: AccessLevel,
     /// Its status.
@@ -99,6 +97,13 @@ pub struct ActionStatus {
     /// Set when every allowing statement carries a condition.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub conditional: Option<ConditionCheck>,
+}
+
+impl ActionStatus {
+    /// The service prefix of the action.
+    pub fn service(&self) -> &str {
+        self.action.split_once(':').map_or("", |(prefix, _)| prefix)
+    }
 }
 
 /// Why the logs show a call the identity policies do not grant.
@@ -203,12 +208,35 @@ impl Comparison {
 pub struct Inputs<'a> {
     /// The action catalog.
     pub catalog: &'a Catalog,
-    /// Event-name mapping, for permission-only actions.
-    pub mapper: &'a ActionMapper,
-    /// `eventSource`s that have data events in this trail.
-    pub data_event_sources: &'a std::collections::BTreeSet<String>,
     /// The SCPs given.
     pub scps: &'a [NamedPolicy],
+    /// Why each catalog action (by dense id) cannot be seen in this trail,
+    /// `None` when it can. Worked out once per run: an export with hundreds
+    /// of administrators asks about the same 22k actions for each.
+    unobservable: Vec<Option<Box<str>>>,
+}
+
+impl<'a> Inputs<'a> {
+    /// The inputs for one trail: `data_event_sources` are the
+    /// `eventSource`s that have data events in it.
+    pub fn new(
+        catalog: &'a Catalog,
+        mapper: &ActionMapper,
+        data_event_sources: &std::collections::BTreeSet<String>,
+        scps: &'a [NamedPolicy],
+    ) -> Inputs<'a> {
+        let unobservable = (0..catalog.action_count())
+            .map(|id| {
+                let name = catalog.action_by_id(id).to_string();
+                unobservable_reason(&name, mapper, data_event_sources).map(Into::into)
+            })
+            .collect();
+        Inputs {
+            catalog,
+            scps,
+            unobservable,
+        }
+    }
 }
 
 /// Data-plane actions CloudTrail logs only as data events, by event source
@@ -352,15 +380,14 @@ pub fn compare(
         let (status, reason) = match seen {
             Some(a) if a.counts.denied < a.counts.calls => (Status::Used, None),
             Some(_) => (Status::Denied, None),
-            None => match unobservable_reason(&name, inputs) {
-                Some(reason) => (Status::NotObservable, Some(reason)),
+            None => match &inputs.unobservable[id] {
+                Some(reason) => (Status::NotObservable, Some(reason.to_string())),
                 None => (Status::Unused, None),
             },
         };
         let conditional =
             (grants.conditional.contains(id)).then(|| check_conditions(&set, &name, seen, account));
         actions.push(ActionStatus {
-            service: action_ref.prefix().to_owned(),
             access_level: action_ref.access_level(),
             status,
             reason,
@@ -407,14 +434,14 @@ pub fn compare(
     }
 
     let mut totals = LevelSummary::default();
-    let mut by_service: BTreeMap<(String, AccessLevel), LevelSummary> = BTreeMap::new();
+    let mut by_service: BTreeMap<(&str, AccessLevel), LevelSummary> = BTreeMap::new();
     let mut by_level: BTreeMap<AccessLevel, LevelSummary> = BTreeMap::new();
     for a in &actions {
         totals.count(a.status);
         by_service
-            .entry((a.service.clone(), a.access_level))
+            .entry((a.service(), a.access_level))
             .or_insert_with(|| LevelSummary {
-                service: a.service.clone(),
+                service: a.service().to_owned(),
                 access_level: Some(a.access_level),
                 ..LevelSummary::default()
             })
@@ -448,12 +475,16 @@ fn fmt_time(t: Timestamp) -> String {
 }
 
 /// Why an action this principal never called could not have been seen.
-fn unobservable_reason(action: &str, inputs: &Inputs<'_>) -> Option<String> {
-    if inputs.mapper.is_permission_only(action) {
+fn unobservable_reason(
+    action: &str,
+    mapper: &ActionMapper,
+    data_event_sources: &std::collections::BTreeSet<String>,
+) -> Option<String> {
+    if mapper.is_permission_only(action) {
         return Some("permission only: no API operation is logged under this action".to_owned());
     }
     if let Some(source) = data_event_source(action)
-        && !inputs.data_event_sources.contains(source)
+        && !data_event_sources.contains(source)
     {
         return Some(format!(
             "data event: the trail holds no data events from {source}"

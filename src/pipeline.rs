@@ -201,15 +201,20 @@ pub fn compare_all(
     catalog: &Catalog,
     mapper: &ActionMapper,
 ) -> Vec<Comparison> {
-    let inputs = Inputs {
+    let inputs = Inputs::new(
         catalog,
         mapper,
-        data_event_sources: &report.input.data_event_sources,
-        scps: iam.scps(),
-    };
-    let mut expander = Expander::new(catalog);
-    iam.principals()
-        .map(|p| compare::compare(p, report.principal(&p.arn), &inputs, &mut expander))
+        &report.input.data_event_sources,
+        iam.scps(),
+    );
+    let principals: Vec<_> = iam.principals().collect();
+    // One expander (pattern cache) per worker; results keep the ARN order.
+    principals
+        .par_iter()
+        .map_init(
+            || Expander::new(catalog),
+            |expander, p| compare::compare(p, report.principal(&p.arn), &inputs, expander),
+        )
         .collect()
 }
 
@@ -234,12 +239,12 @@ pub fn suggest_for(
     options: &Options,
 ) -> Result<Suggestion, SuggestFailure> {
     let policies = iam.find(principal)?;
-    let inputs = Inputs {
+    let inputs = Inputs::new(
         catalog,
         mapper,
-        data_event_sources: &report.input.data_event_sources,
-        scps: iam.scps(),
-    };
+        &report.input.data_event_sources,
+        iam.scps(),
+    );
     let mut expander = Expander::new(catalog);
     Ok(suggest::suggest(
         policies,
