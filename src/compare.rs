@@ -25,10 +25,13 @@ use crate::event::ActionMapper;
 use crate::policy::catalog::{AccessLevel, Catalog};
 use crate::policy::condition::{self, RequestContext, Tri};
 use crate::policy::document::Effect;
-use crate::policy::evaluate::{Expander, Grants, PolicySet, statement_matches_action};
+use crate::policy::evaluate::{
+    Caller, Expander, Grants, PolicySet, statement_matches_action, trust_allows,
+};
 use crate::policy::iam::{NamedPolicy, PrincipalPolicies};
 use crate::report::{ActionReport, PrincipalReport};
 use crate::time::Timestamp;
+use crate::usage::IssuedSession;
 
 /// What became of one granted action.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -195,6 +198,9 @@ pub struct Comparison {
     pub actions: Vec<ActionStatus>,
     /// Actions used but not granted, by name.
     pub ungranted: Vec<Ungranted>,
+    /// For roles: who assumed it in the logs, checked against its trust
+    /// policy, by caller.
+    pub assumed_by: Vec<TrustUse>,
 }
 
 impl Comparison {
@@ -214,6 +220,8 @@ pub struct Inputs<'a> {
     /// `None` when it can. Worked out once per run: an export with hundreds
     /// of administrators asks about the same 22k actions for each.
     unobservable: Vec<Option<Box<str>>>,
+    /// Credentials STS issued in the logs, for the trust-policy check.
+    issued: &'a [IssuedSession],
 }
 
 impl<'a> Inputs<'a> {
@@ -235,8 +243,122 @@ impl<'a> Inputs<'a> {
             catalog,
             scps,
             unobservable,
+            issued: &[],
         }
     }
+
+    /// Adds the credentials STS issued in the logs, so each role's trust
+    /// policy is checked against the calls that assumed it.
+    pub fn with_issued(mut self, issued: &'a [IssuedSession]) -> Self {
+        self.issued = issued;
+        self
+    }
+}
+
+/// Who assumed a role in the logs, and whether its trust policy allows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TrustUse {
+    /// The caller's key (an account id, a user or role ARN, a web identity
+    /// provider, a SAML provider ARN, an AWS service).
+    pub caller: String,
+    /// `AssumeRole`, `AssumeRoleWithWebIdentity` or `AssumeRoleWithSAML`.
+    pub via: String,
+    /// Whether the calls sent an ExternalId.
+    pub external_id_sent: bool,
+    /// Sessions issued.
+    pub sessions: u64,
+    /// What the trust policy says of these calls, with what the log tells
+    /// (`sts:ExternalId`, `aws:SourceIp`, `aws:PrincipalAccount`, MFA).
+    pub trust: Tri,
+    /// Condition keys the log cannot decide.
+    pub undecided_keys: Vec<String>,
+}
+
+/// Groups the sessions issued for `role` by caller, and checks each group's
+/// calls against the role's trust policy.
+fn trust_uses(principal: &PrincipalPolicies, issued: &[IssuedSession]) -> Vec<TrustUse> {
+    let Some(trust) = &principal.trust else {
+        return Vec::new();
+    };
+    let role_name = principal.arn.rsplit('/').next().unwrap_or("");
+    let mut groups: BTreeMap<(String, String, bool), TrustUse> = BTreeMap::new();
+    for s in issued {
+        let Some(role_arn) = &s.role_arn else {
+            continue;
+        };
+        // The caller may name the role with or without its path.
+        let same_role = role_arn == &principal.arn
+            || (role_arn.split(':').nth(4) == Some(principal.account.as_str())
+                && role_arn.rsplit('/').next() == Some(role_name));
+        if !same_role {
+            continue;
+        }
+        let federated = match s.via.as_str() {
+            "AssumeRoleWithWebIdentity" => Some(format!(
+                "arn:aws:iam::{}:oidc-provider/{}",
+                principal.account, s.caller
+            )),
+            "AssumeRoleWithSAML" => Some(s.caller.clone()),
+            _ => None,
+        };
+        let is_arn = s.caller.starts_with("arn:");
+        let caller = Caller {
+            arn: (is_arn && federated.is_none()).then_some(s.caller.as_str()),
+            account: s.caller_account.as_deref(),
+            service: s
+                .caller
+                .ends_with(".amazonaws.com")
+                .then_some(s.caller.as_str()),
+            federated: federated.as_deref(),
+        };
+        let mut context = RequestContext::new();
+        match &s.external_id {
+            Some(id) => context.set("sts:ExternalId", [id.as_str()]),
+            None => context.set_absent("sts:ExternalId"),
+        };
+        if let Some(account) = &s.caller_account {
+            context.set("aws:PrincipalAccount", [account.as_str()]);
+        }
+        if let Some(ip) = s
+            .source_ip
+            .as_deref()
+            .filter(|ip| ip.parse::<std::net::IpAddr>().is_ok())
+        {
+            context.set("aws:SourceIp", [ip]);
+        }
+        if s.mfa_serial.is_some() {
+            context.set("aws:MultiFactorAuthPresent", ["true"]);
+        }
+        let action = format!("sts:{}", s.via);
+        let verdict = trust_allows(trust, &caller, &action, &context);
+        let key = (s.caller.clone(), s.via.clone(), s.external_id.is_some());
+        let entry = groups.entry(key).or_insert_with(|| TrustUse {
+            caller: s.caller.clone(),
+            via: s.via.clone(),
+            external_id_sent: s.external_id.is_some(),
+            sessions: 0,
+            trust: verdict,
+            undecided_keys: Vec::new(),
+        });
+        entry.sessions += 1;
+        // The group's verdict is the weakest of its calls.
+        entry.trust = match (entry.trust, verdict) {
+            (Tri::False, _) | (_, Tri::False) => Tri::False,
+            (Tri::Unknown, _) | (_, Tri::Unknown) => Tri::Unknown,
+            _ => Tri::True,
+        };
+        if verdict == Tri::Unknown {
+            for statement in &trust.statements {
+                for key in condition::undecided_keys(&statement.conditions, &context) {
+                    if !entry.undecided_keys.iter().any(|k| k == key) {
+                        entry.undecided_keys.push(key.to_owned());
+                    }
+                }
+            }
+            entry.undecided_keys.sort();
+        }
+    }
+    groups.into_values().collect()
 }
 
 /// Data-plane actions CloudTrail logs only as data events, by event source
@@ -467,6 +589,7 @@ pub fn compare(
         by_access_level: by_level.into_values().collect(),
         actions,
         ungranted,
+        assumed_by: trust_uses(principal, inputs.issued),
     }
 }
 

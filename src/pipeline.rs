@@ -206,7 +206,8 @@ pub fn compare_all(
         mapper,
         &report.input.data_event_sources,
         iam.scps(),
-    );
+    )
+    .with_issued(&report.issued_sessions);
     let principals: Vec<_> = iam.principals().collect();
     // One expander (pattern cache) per worker; results keep the ARN order.
     principals
@@ -244,7 +245,8 @@ pub fn suggest_for(
         mapper,
         &report.input.data_event_sources,
         iam.scps(),
-    );
+    )
+    .with_issued(&report.issued_sessions);
     let mut expander = Expander::new(catalog);
     Ok(suggest::suggest(
         policies,

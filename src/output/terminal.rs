@@ -290,6 +290,28 @@ fn write_grants(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                     .unwrap_or_default()
             )?;
         }
+        for t in &c.assumed_by {
+            let verdict = match t.trust {
+                crate::policy::condition::Tri::True => "trust policy allows".to_owned(),
+                crate::policy::condition::Tri::False => "trust policy does NOT allow".to_owned(),
+                crate::policy::condition::Tri::Unknown => format!(
+                    "trust policy allows if {} hold",
+                    t.undecided_keys.join(", ")
+                ),
+            };
+            writeln!(
+                out,
+                "    assumed by: {} via {} ({} sessions, {}): {verdict}",
+                t.caller,
+                t.via,
+                thousands(t.sessions),
+                if t.external_id_sent {
+                    "ExternalId sent"
+                } else {
+                    "no ExternalId"
+                }
+            )?;
+        }
         for missing in &c.unresolved {
             writeln!(out, "    not in the export: {missing}")?;
         }

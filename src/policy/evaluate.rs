@@ -158,6 +158,8 @@ pub fn statement_matches_resource(statement: &Statement, resource: Option<&str>)
             Tri::from(!patterns.iter().any(|p| resource_matches(p, arn)))
         }
         (Match::Listed(patterns), None) if patterns.iter().any(|p| p == "*") => Tri::True,
+        // `NotResource: "*"` leaves out every resource.
+        (Match::Not(patterns), None) if patterns.iter().any(|p| p == "*") => Tri::False,
         (Match::Not(_), None) | (Match::Listed(_), None) => Tri::Unknown,
     }
 }
@@ -518,31 +520,51 @@ pub struct Caller<'a> {
 /// `"AWS": "123456789012"` or `arn:aws:iam::123456789012:root` stand for
 /// every principal in that account; `"*"` for everyone
 /// (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html>).
-fn principal_names(kind: &str, value: &str, caller: &Caller<'_>) -> bool {
+/// When the log gives only the caller's account (the role owner's copy of a
+/// cross-account AssumeRole), a user or role ARN in that account may or may
+/// not be the caller: `Unknown`.
+fn principal_names(kind: &str, value: &str, caller: &Caller<'_>) -> Tri {
     if value == "*" {
-        return true;
+        return Tri::True;
     }
     match kind {
         "AWS" => {
-            let account_of_root = value
+            let arn_account = value
                 .strip_prefix("arn:")
-                .and_then(|rest| rest.split(':').nth(3).map(|acct| (acct, rest)))
-                .filter(|(_, rest)| rest.ends_with(":root"))
-                .map(|(acct, _)| acct);
-            let account = if value.len() == 12 && value.bytes().all(|b| b.is_ascii_digit()) {
+                .and_then(|rest| rest.split(':').nth(3));
+            let whole_account = if value.len() == 12 && value.bytes().all(|b| b.is_ascii_digit()) {
                 Some(value)
+            } else if value.ends_with(":root") {
+                arn_account
             } else {
-                account_of_root
+                None
             };
-            match account {
-                Some(account) => caller.account == Some(account),
-                None => caller.arn.is_some_and(|arn| resource_matches(value, arn)),
+            if let Some(account) = whole_account {
+                return match caller.account {
+                    Some(a) => Tri::from(a == account),
+                    None => Tri::Unknown,
+                };
+            }
+            match (caller.arn, caller.account, arn_account) {
+                (Some(arn), _, _) => Tri::from(resource_matches(value, arn)),
+                (None, Some(a), Some(b)) if a != b => Tri::False,
+                _ => Tri::Unknown,
             }
         }
-        "Service" => caller.service == Some(value),
-        "Federated" => caller.federated == Some(value),
-        _ => false,
+        "Service" => Tri::from(caller.service == Some(value)),
+        "Federated" => Tri::from(caller.federated == Some(value)),
+        _ => Tri::False,
     }
+}
+
+/// Whether any entry of a principal map names the caller.
+fn names_caller(maps: &[super::document::Principals], caller: &Caller<'_>) -> Tri {
+    maps.iter()
+        .flat_map(|m| m.iter())
+        .flat_map(|(kind, values)| values.iter().map(move |v| (kind, v)))
+        .fold(Tri::False, |acc, (kind, value)| {
+            acc.or(principal_names(kind, value, caller))
+        })
 }
 
 /// Whether a trust policy lets `caller` perform `action` (`sts:AssumeRole`,
@@ -563,20 +585,14 @@ pub fn trust_allows(
     let mut deny = Tri::False;
     for statement in &trust.statements {
         let names = match &statement.principals {
-            Some(Match::Listed(maps)) => maps.iter().any(|m| {
-                m.iter()
-                    .any(|(k, vs)| vs.iter().any(|v| principal_names(k, v, caller)))
-            }),
-            Some(Match::Not(maps)) => !maps.iter().any(|m| {
-                m.iter()
-                    .any(|(k, vs)| vs.iter().any(|v| principal_names(k, v, caller)))
-            }),
-            None => false,
+            Some(Match::Listed(maps)) => names_caller(maps, caller),
+            Some(Match::Not(maps)) => names_caller(maps, caller).not(),
+            None => Tri::False,
         };
-        if !names {
+        if names == Tri::False {
             continue;
         }
-        let applies = statement_applies(statement, &request);
+        let applies = names.and(statement_applies(statement, &request));
         match statement.effect {
             Effect::Allow => allow = allow.or(applies),
             Effect::Deny => deny = deny.or(applies),
@@ -982,6 +998,49 @@ mod tests {
         assert_eq!(
             trust_allows(&trust, &vendor, "sts:AssumeRole", &RequestContext::new()),
             Tri::Unknown
+        );
+    }
+
+    // reference_policies_elements_principal.html: a role ARN names only that
+    // role. When the log knows only the caller's account, the answer is
+    // unknown for a role in that account and no for any other account.
+    #[test]
+    fn trust_policy_role_principal_with_account_only_caller() {
+        let trust = PolicyDocument::from_value(&json!({"Statement": [{
+            "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111111111111:role/Entry"},
+            "Action": "sts:AssumeRole"}]}))
+        .unwrap();
+        let context = RequestContext::new();
+        let account_only = |account| Caller {
+            account: Some(account),
+            ..Caller::default()
+        };
+        assert_eq!(
+            trust_allows(
+                &trust,
+                &account_only("111111111111"),
+                "sts:AssumeRole",
+                &context
+            ),
+            Tri::Unknown
+        );
+        assert_eq!(
+            trust_allows(
+                &trust,
+                &account_only("222222222222"),
+                "sts:AssumeRole",
+                &context
+            ),
+            Tri::False
+        );
+        let entry = Caller {
+            arn: Some("arn:aws:iam::111111111111:role/Entry"),
+            account: Some("111111111111"),
+            ..Caller::default()
+        };
+        assert_eq!(
+            trust_allows(&trust, &entry, "sts:AssumeRole", &context),
+            Tri::True
         );
     }
 }

@@ -2,9 +2,10 @@
 //! successful call and never more than the principal's current grant.
 //!
 //! The contract, checked by [`check`] before anything is printed:
-//! 1. every successful call in the logs that today's identity policies
-//!    allow is allowed by the suggestion (same action, same resource, same
-//!    observed Region and source IP);
+//! 1. every successful call in the logs that today's policies allow
+//!    (identity policies within the boundary and SCPs) is allowed by the
+//!    suggestion under the same boundary and SCPs (same action, same
+//!    resource, same observed Region and source IP);
 //! 2. every action and resource the suggestion allows is allowed by
 //!    today's identity policies: each suggested statement is covered by a
 //!    granting statement whose conditions it carries, and any of today's
@@ -228,21 +229,57 @@ pub fn suggest(
         let (resources, note) = narrow(a, &formats, options.resources);
         // Each resource goes with a granting statement that covers it.
         let mut by_grant: BTreeMap<(usize, usize), Vec<String>> = BTreeMap::new();
-        let mut whole: Option<(usize, usize)> = None;
+        let mut whole: BTreeSet<(usize, usize)> = BTreeSet::new();
         let mut note = note;
+        // The statements that keep every call on `r`: those covering it
+        // (one unconditional one is enough) and, when all are conditional,
+        // the others that may allow calls on it where those conditions fail.
+        let keep = |r: &str| {
+            let covering = covering_statements(&set, &name, r, &contexts);
+            let mut others = Vec::new();
+            if !covering.is_empty()
+                && covering
+                    .iter()
+                    .all(|&(p, s)| !set.identity[p].document.statements[s].conditions.is_empty())
+            {
+                let r_match = Match::Listed(vec![r.to_owned()]);
+                others = covering_statements(&set, &name, "", &contexts)
+                    .into_iter()
+                    .filter(|at| !covering.contains(at))
+                    .filter(|&(p, s)| {
+                        resources_overlap(&set.identity[p].document.statements[s], &r_match)
+                    })
+                    .collect();
+            }
+            (covering, others)
+        };
         for r in &resources {
-            match covering_statement(&set, &name, r, &contexts) {
-                Some(at) => by_grant.entry(at).or_default().push(r.clone()),
-                None => {
-                    whole = whole.or_else(|| covering_statement(&set, &name, "", &contexts));
-                    note.get_or_insert_with(|| {
-                        format!("{r} is not covered by one granting statement; kept the grant's resources")
-                    });
+            let (covering, others) = keep(r);
+            if covering.is_empty() {
+                // Widened past what one statement grants: back to the
+                // statements that grant the ARNs it came from.
+                let sources = sources_of(a, &formats, options.resources, r);
+                if sources.is_empty() {
+                    whole.extend(covering_statements(&set, &name, "", &contexts));
                 }
+                for arn in sources {
+                    let (covering, others) = keep(&arn);
+                    whole.extend(covering);
+                    whole.extend(others);
+                }
+                note.get_or_insert_with(|| {
+                    format!(
+                        "{r} is not covered by one granting statement; kept the grant's resources"
+                    )
+                });
+            }
+            whole.extend(others);
+            for at in covering {
+                by_grant.entry(at).or_default().push(r.clone());
             }
         }
-        if resources.is_empty() || (by_grant.is_empty() && whole.is_none()) {
-            whole = covering_statement(&set, &name, "", &contexts);
+        if resources.is_empty() {
+            whole.extend(covering_statements(&set, &name, "", &contexts));
         }
         let mut granted_by = Vec::new();
         let mut allowed_resources = Vec::new();
@@ -257,7 +294,7 @@ pub fn suggest(
                 conditions: merge_conditions(&statement.conditions, &extra),
             });
         }
-        if let Some((p, s)) = whole {
+        for (p, s) in whole {
             let statement = &set.identity[p].document.statements[s];
             granted_by.push(statement_label(set.identity[p], s));
             let resources = of_action_types(
@@ -414,6 +451,26 @@ fn narrow(
     (out, None)
 }
 
+/// The observed ARNs a narrowed pattern stands for: itself for `exact`,
+/// those under it for `prefix`, all of the action's types for `any`; empty
+/// when the usage table did not keep them or the action has no resource
+/// types (`*`).
+fn sources_of(a: &ActionReport, formats: &[String], scope: ResourceScope, r: &str) -> Vec<String> {
+    let typed = a
+        .allowed_resources
+        .iter()
+        .flatten()
+        .filter(|arn| formats.iter().any(|f| resource_matches(f, arn)));
+    match scope {
+        ResourceScope::Exact => typed.filter(|arn| *arn == r).cloned().collect(),
+        ResourceScope::Prefix => typed
+            .filter(|arn| parent_prefix(arn) == r)
+            .cloned()
+            .collect(),
+        ResourceScope::Any => typed.cloned().collect(),
+    }
+}
+
 /// `arn:aws:s3:::bucket/logs/2024/a.gz` → `arn:aws:s3:::bucket/logs/2024/*`;
 /// an ARN whose resource part has no `/` stays as it is.
 fn parent_prefix(arn: &str) -> String {
@@ -455,17 +512,19 @@ fn contexts_of(a: &ActionReport, account: &str) -> Vec<RequestContext> {
     out
 }
 
-/// The first identity Allow statement (policy, statement index) that grants
-/// `action` on every resource `resource` names (`""`: on its own resources)
-/// and whose conditions no observed context contradicts. Unconditional
-/// statements are preferred.
-fn covering_statement(
+/// The identity Allow statements (policy, statement index) that grant
+/// `action` on every resource `resource` names (`""`: on their own
+/// resources) and whose conditions some observed context does not
+/// contradict (they are copied along, so one that fails in some contexts
+/// still keeps the calls of the others). For a resource, the first
+/// unconditional one alone, when there is one.
+fn covering_statements(
     set: &PolicySet<'_>,
     action: &str,
     resource: &str,
     contexts: &[RequestContext],
-) -> Option<(usize, usize)> {
-    let mut conditional = None;
+) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
     for (p, policy) in set.identity.iter().enumerate() {
         for (s, statement) in policy.document.statements.iter().enumerate() {
             if statement.effect != Effect::Allow || !statement_matches_action(statement, action) {
@@ -474,18 +533,18 @@ fn covering_statement(
             if !resource.is_empty() && !statement_covers_resource(statement, resource) {
                 continue;
             }
-            if statement.conditions.is_empty() {
-                return Some((p, s));
+            if statement.conditions.is_empty() && !resource.is_empty() {
+                return vec![(p, s)];
             }
             let contradicted = contexts
                 .iter()
-                .any(|c| condition::evaluate(&statement.conditions, c) == Tri::False);
-            if !contradicted && conditional.is_none() {
-                conditional = Some((p, s));
+                .all(|c| condition::evaluate(&statement.conditions, c) == Tri::False);
+            if !contradicted {
+                out.push((p, s));
             }
         }
     }
-    conditional
+    out
 }
 
 /// Whether every resource matched by `pattern` is in the statement's
@@ -699,14 +758,10 @@ pub fn check(
         .collect();
     let suggested = PolicySet {
         identity: named.iter().collect(),
-        boundary: None,
-        scp_levels: Vec::new(),
+        boundary: set.boundary,
+        scp_levels: set.scp_levels.clone(),
     };
-    let today = PolicySet {
-        identity: set.identity.clone(),
-        boundary: None,
-        scp_levels: Vec::new(),
-    };
+    let today = set.clone();
     let mut result = CheckResult::default();
 
     // 1. Every observed successful call today's identity policies allow.
@@ -848,3 +903,5 @@ fn carried(documents: &[PolicyDocument], deny: &Statement, action: &str) -> bool
             && s.actions.items().iter().any(|a| a == action)
     })
 }
+#[cfg(test)]
+mod proptests;

@@ -446,11 +446,17 @@ impl Usage {
     }
 
     /// Keeps one issuing record per access key. A cross-account AssumeRole
-    /// is logged in both accounts (same key, two eventIDs); the one with the
-    /// smaller eventID is kept, whatever the order they were read in.
+    /// is logged in both accounts (same key, two eventIDs). The caller's
+    /// own copy names the caller (its user or role ARN), the role owner's
+    /// copy only its account (`AWSAccount`), so the named one is preferred;
+    /// between equals, the smaller eventID. Either way the choice does not
+    /// depend on the order the copies were read in.
     fn add_issued(&mut self, issued: IssuedSession) {
+        let rank = |s: &IssuedSession| s.caller_kind == PrincipalKind::AwsAccount;
         match self.issued.get(&issued.access_key_id) {
-            Some(mine) if (&mine.event_id, mine) <= (&issued.event_id, &issued) => {}
+            Some(mine)
+                if (rank(mine), &mine.event_id, mine)
+                    <= (rank(&issued), &issued.event_id, &issued) => {}
             _ => {
                 self.issued.insert(issued.access_key_id.clone(), issued);
             }
