@@ -358,6 +358,7 @@ fn empty_report() -> Report {
         issued_sessions: Vec::new(),
         grants: None,
         iam_warnings: Vec::new(),
+        attribution: Default::default(),
     }
 }
 

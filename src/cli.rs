@@ -114,6 +114,22 @@ impl IamArgs {
     }
 }
 
+/// Who counts as a third party, and who as your own.
+#[derive(Debug, Clone, Default, Args)]
+pub struct PartyArgs {
+    /// The vendor registry (TOML; see docs/vendors.md).
+    #[arg(long = "vendors", value_name = "FILE")]
+    pub vendors: Option<PathBuf>,
+    /// Your organisation's accounts: `aws organizations list-accounts`
+    /// output, or account ids one per line.
+    #[arg(long = "org", value_name = "FILE")]
+    pub org: Option<PathBuf>,
+    /// The public known-accounts list (accounts.yaml) to name outside
+    /// accounts with (default: the copy `vendortrail data update` cached).
+    #[arg(long = "known-accounts", value_name = "FILE")]
+    pub known_accounts: Option<PathBuf>,
+}
+
 /// `vendortrail analyze`.
 #[derive(Debug, Clone, Args)]
 pub struct AnalyzeArgs {
@@ -123,6 +139,9 @@ pub struct AnalyzeArgs {
     /// IAM state: adds used-vs-granted per principal.
     #[command(flatten)]
     pub iam: IamArgs,
+    /// Third parties.
+    #[command(flatten)]
+    pub parties: PartyArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,

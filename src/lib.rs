@@ -11,6 +11,7 @@
 //! - [`dedupe`]: count each eventID once, in bounded memory;
 //! - [`usage`]: the mergeable per-principal, per-action aggregate;
 //! - [`report`]: the sorted result every renderer in [`output`] reads;
+//! - [`attribution`]: every event a third party caused, to that party;
 //! - with IAM input: [`compare`] (used vs granted per principal) and
 //!   [`suggest`] (the least-privilege policy, checked before it is printed).
 //!
@@ -18,6 +19,7 @@
 //! and the evaluator; [`refdata`] downloads and caches
 //! it, and [`generate`] writes synthetic corpora with their ground truth.
 
+pub mod attribution;
 pub mod cli;
 pub mod cloudtrail;
 pub mod commands;

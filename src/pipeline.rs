@@ -1,6 +1,6 @@
 //! The only module that wires the stages together:
-//! source → decode → event → usage, then, with IAM input,
-//! report → compare (used vs granted) and suggest.
+//! source → decode → event → usage → report → attribution (third
+//! parties), then, with IAM input, compare (used vs granted) and suggest.
 //!
 //! Objects are processed in delivery order, in batches spread over rayon's
 //! workers. Each worker folds its objects into its own [`Usage`] for the
@@ -191,6 +191,14 @@ fn absorb(
     let mapping =
         (!service_event).then(|| ctx.mapper.map(event.event_source(), event.event_name()));
     acc.record(&event, mapping);
+}
+
+/// Attributes the report's activity to third parties.
+pub fn attribute(
+    report: &Report,
+    context: &crate::attribution::Context<'_>,
+) -> crate::attribution::Attribution {
+    crate::attribution::attribute(report, context)
 }
 
 /// Used vs granted for every principal in the IAM input, whether the logs

@@ -104,6 +104,9 @@ pub struct PrincipalReport {
     pub user_agents: Values,
     /// Accounts that received its events.
     pub recipient_accounts: Vec<String>,
+    /// For `aws_account` principals: temporary keys its calls issued, with
+    /// the records that issued each.
+    pub issued_keys: BTreeMap<String, u64>,
 }
 
 /// What was read and what was not.
@@ -190,6 +193,8 @@ pub struct Report {
     pub grants: Option<Vec<crate::compare::Comparison>>,
     /// What the IAM input could not resolve.
     pub iam_warnings: Vec<String>,
+    /// Third parties and what each did.
+    pub attribution: crate::attribution::Attribution,
 }
 
 impl Report {
@@ -235,6 +240,7 @@ impl Report {
             issued_sessions: issued.into_values().collect(),
             grants: None,
             iam_warnings: Vec::new(),
+            attribution: crate::attribution::Attribution::default(),
         }
     }
 
@@ -329,6 +335,7 @@ fn principal_report(arn: String, p: PrincipalUsage, own: &BTreeSet<String>) -> P
         source_ips: Values::from(&ips),
         user_agents: Values::from(&agents),
         recipient_accounts: p.recipient_accounts.iter().cloned().collect(),
+        issued_keys: p.issued_keys,
     }
 }
 

@@ -147,6 +147,8 @@ pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
         report.grants = Some(pipeline::compare_all(&report, iam, catalog, &mapper));
         report.iam_warnings = iam.warnings().to_vec();
     }
+    let parties = super::load_parties(&args.parties, &args.scan.catalog)?;
+    report.attribution = pipeline::attribute(&report, &parties.context(iam.as_ref()));
     if args.scan.stats {
         print_stats(&report, started.elapsed());
     }

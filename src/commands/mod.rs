@@ -101,3 +101,53 @@ pub fn require_catalog<'m>(
         )
     })
 }
+
+/// The third-party inputs of a run, loaded.
+#[derive(Default)]
+pub struct Parties {
+    /// `--vendors`.
+    pub registry: Option<crate::attribution::registry::Registry>,
+    /// `--known-accounts` or the cached list.
+    pub known: Option<crate::attribution::known::KnownAccounts>,
+    /// `--org`.
+    pub org: Option<crate::attribution::org::OrgAccounts>,
+}
+
+impl Parties {
+    /// The attribution context over these inputs.
+    pub fn context<'a>(&'a self, iam: Option<&'a IamInventory>) -> crate::attribution::Context<'a> {
+        crate::attribution::Context {
+            registry: self.registry.as_ref(),
+            known: self.known.as_ref(),
+            org: self
+                .org
+                .as_ref()
+                .map(|o| o.accounts.keys().cloned().collect())
+                .unwrap_or_default(),
+            iam,
+        }
+    }
+}
+
+/// Reads `--vendors`, `--org` and the known-accounts list (flag or cache).
+pub fn load_parties(
+    args: &crate::cli::PartyArgs,
+    catalog: &CatalogArgs,
+) -> anyhow::Result<Parties> {
+    use crate::attribution::{known::KnownAccounts, org::OrgAccounts, registry::Registry};
+    let registry = args.vendors.as_deref().map(Registry::load).transpose()?;
+    let org = args.org.as_deref().map(OrgAccounts::load).transpose()?;
+    let known_path = args.known_accounts.clone().or_else(|| {
+        let cache = catalog
+            .cache_dir
+            .clone()
+            .or_else(refdata::default_cache_dir)?;
+        refdata::cached_known_accounts(&cache)
+    });
+    let known = known_path.as_deref().map(KnownAccounts::load).transpose()?;
+    Ok(Parties {
+        registry,
+        known,
+        org,
+    })
+}

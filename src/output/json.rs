@@ -34,6 +34,10 @@ struct JsonReport<'a> {
     grants: Option<&'a [crate::compare::Comparison]>,
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     iam_warnings: &'a [String],
+    /// Third parties (the [`crate::attribution`] types are written as they
+    /// are and are part of this schema).
+    third_parties: &'a [crate::attribution::Ledger],
+    unattributed_sessions: &'a [crate::attribution::Unattributed],
 }
 
 #[derive(Serialize)]
@@ -348,6 +352,8 @@ pub fn write(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
         issued_sessions: report.issued_sessions.iter().map(issued).collect(),
         grants: report.grants.as_deref(),
         iam_warnings: &report.iam_warnings,
+        third_parties: &report.attribution.third_parties,
+        unattributed_sessions: &report.attribution.unattributed,
     };
     serde_json::to_writer_pretty(&mut *out, &doc)?;
     writeln!(out)

@@ -18,6 +18,7 @@ const TOP_ACTIONS: usize = 3;
 pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     write_input(report, out)?;
     write_principals(report, out)?;
+    write_third_parties(report, out)?;
     write_grants(report, out)?;
     write_outside(report, out)?;
     write_skipped(report, out)
@@ -199,6 +200,83 @@ fn write_skipped(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             "\nIgnored {} files that are not log files (first: {})",
             i.ignored.len(),
             i.ignored[0].path
+        )?;
+    }
+    Ok(())
+}
+
+/// Each third party: how it gets in, when it last came, from where, what
+/// it did, what it was refused.
+fn write_third_parties(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let a = &report.attribution;
+    if a.third_parties.is_empty() && a.unattributed.is_empty() {
+        return Ok(());
+    }
+    writeln!(out)?;
+    writeln!(out, "Third parties ({})", a.third_parties.len())?;
+    for p in &a.third_parties {
+        let how = serde_json::to_value(p.how_identified)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        let paths: Vec<String> = p
+            .paths
+            .iter()
+            .filter_map(|x| serde_json::to_value(x).ok()?.as_str().map(str::to_owned))
+            .collect();
+        writeln!(
+            out,
+            "  {}  [{how}{}]  accounts: {}",
+            p.name,
+            if p.contractor { ", contractor" } else { "" },
+            if p.accounts.is_empty() {
+                "-".to_owned()
+            } else {
+                p.accounts.iter().cloned().collect::<Vec<_>>().join(", ")
+            }
+        )?;
+        writeln!(
+            out,
+            "    {} events ({} denied), {} sessions; first {}, last {}; via {}",
+            thousands(p.events),
+            thousands(p.denied),
+            thousands(p.sessions.count),
+            p.first_seen.as_deref().unwrap_or("-"),
+            p.last_seen.as_deref().unwrap_or("-"),
+            paths.join(", ")
+        )?;
+        let principals: Vec<&str> = p.principals.iter().map(String::as_str).collect();
+        writeln!(out, "    principals: {}", principals.join(", "))?;
+        let mut top: Vec<(&String, u64)> = p.actions.iter().map(|(a, c)| (a, c.calls)).collect();
+        top.sort_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(y.0)));
+        let shown: Vec<String> = top
+            .iter()
+            .take(TOP_ACTIONS + 2)
+            .map(|(a, n)| format!("{a} ({n})"))
+            .collect();
+        writeln!(out, "    actions: {}", shown.join(", "))?;
+        let refused: Vec<String> = p
+            .actions
+            .iter()
+            .filter(|(_, c)| c.denied > 0)
+            .map(|(a, c)| format!("{a} ({})", c.denied))
+            .collect();
+        if !refused.is_empty() {
+            writeln!(out, "    refused: {}", refused.join(", "))?;
+        }
+        if p.sessions.by_trust > 0 {
+            writeln!(
+                out,
+                "    {} sessions attributed through the role's trust policy only (their AssumeRole is outside the logs read)",
+                p.sessions.by_trust
+            )?;
+        }
+    }
+    if !a.unattributed.is_empty() {
+        writeln!(
+            out,
+            "  unattributed: {} sessions on roles trusted by outside parties, opener unknown (see --format json)",
+            a.unattributed.len()
         )?;
     }
     Ok(())

@@ -329,6 +329,7 @@ fn usage_of(reports: Vec<ActionReport>) -> PrincipalReport {
         source_ips: no_values(),
         user_agents: no_values(),
         recipient_accounts: Vec::new(),
+        issued_keys: Default::default(),
     }
 }
 

@@ -223,6 +223,11 @@ pub struct PrincipalUsage {
     pub sessions: FastMap<String, SessionUsage>,
     /// Accounts that received its events.
     pub recipient_accounts: BTreeSet<String>,
+    /// For an account seen only as `AWSAccount` (the role owner's copy of
+    /// a cross-account AssumeRole): the temporary keys its calls issued,
+    /// with how many records issued each, so attribution can follow the
+    /// key to whoever made the call.
+    pub issued_keys: BTreeMap<String, u64>,
 }
 
 impl PrincipalUsage {
@@ -234,6 +239,7 @@ impl PrincipalUsage {
             actions: FastMap::default(),
             sessions: FastMap::default(),
             recipient_accounts: BTreeSet::new(),
+            issued_keys: BTreeMap::new(),
         }
     }
 
@@ -241,6 +247,9 @@ impl PrincipalUsage {
         self.events.merge(&other.events);
         self.accounts.extend(other.accounts);
         self.recipient_accounts.extend(other.recipient_accounts);
+        for (key, n) in other.issued_keys {
+            *self.issued_keys.entry(key).or_default() += n;
+        }
         for (name, action) in other.actions {
             match self.actions.get_mut(&name) {
                 Some(mine) => mine.merge(action),
@@ -441,6 +450,12 @@ impl Usage {
             record_session(usage, event, mapping);
         }
         if let Some(issued) = issued_session(event) {
+            if event.principal.kind == PrincipalKind::AwsAccount {
+                *principal
+                    .issued_keys
+                    .entry(issued.access_key_id.clone())
+                    .or_default() += 1;
+            }
             self.add_issued(issued);
         }
     }

@@ -14,3 +14,5 @@ mod snapshot;
 mod data;
 // Used vs granted and least-privilege suggestions.
 mod grants;
+// Third parties: attribution against the manifest.
+mod parties;

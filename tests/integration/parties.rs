@@ -1,0 +1,213 @@
+//! Third parties: every vendor scenario of the committed corpus, attributed
+//! by name, against the generator's ground truth (`manifest.json`
+//! `vendors[]`: events attributed, temporary keys used, principals
+//! carrying the activity); and the same corpus with no registry and no
+//! network, where outside accounts still appear, under their account ids,
+//! with their full activity.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::common::{catalog_dir, corpus, root, run, run_ok, shared, vendortrail};
+
+#[derive(Debug, Deserialize)]
+struct Report {
+    third_parties: Vec<Party>,
+    unattributed_sessions: Vec<Value>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Party {
+    name: String,
+    how_identified: String,
+    accounts: BTreeSet<String>,
+    contractor: bool,
+    principals: BTreeSet<String>,
+    sessions: Sessions,
+    events: u64,
+    denied: u64,
+    trusted_by: Vec<Value>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Sessions {
+    count: u64,
+    by_trust: u64,
+}
+
+fn parties(extra: &[&str]) -> (BTreeMap<String, Party>, Vec<Value>) {
+    let mut cmd = vendortrail();
+    cmd.arg("analyze")
+        .arg(corpus().join("AWSLogs"))
+        .args(["--format", "json", "--catalog"])
+        .arg(catalog_dir())
+        .args(extra);
+    let out = run_ok(&mut cmd);
+    let report: Report = serde_json::from_slice(&out.stdout).expect("JSON report");
+    (
+        report
+            .third_parties
+            .into_iter()
+            .map(|p| (p.name.clone(), p))
+            .collect(),
+        report.unattributed_sessions,
+    )
+}
+
+fn vendors() -> Vec<Value> {
+    let m: Value =
+        serde_json::from_slice(&std::fs::read(corpus().join("manifest.json")).expect("manifest"))
+            .expect("JSON");
+    m["vendors"].as_array().expect("vendors").clone()
+}
+
+fn strings(v: &Value) -> BTreeSet<String> {
+    v.as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s.as_str().map(str::to_owned))
+        .collect()
+}
+
+fn registry() -> String {
+    root().join("testdata/vendors.toml").display().to_string()
+}
+
+#[test]
+fn every_vendor_is_attributed_exactly() {
+    let (parties, unattributed) = parties(&["--vendors", &registry()]);
+    assert!(unattributed.is_empty(), "{unattributed:?}");
+    for v in vendors() {
+        let name = v["name"].as_str().expect("name");
+        let p = parties
+            .get(name)
+            .unwrap_or_else(|| panic!("{name} missing from {:?}", parties.keys()));
+        assert_eq!(p.how_identified, "registry", "{name}");
+        assert_eq!(
+            p.events,
+            v["events_attributed"].as_u64().unwrap(),
+            "{name}: events"
+        );
+        assert_eq!(
+            p.sessions.count,
+            v["expected_sessions"].as_u64().unwrap(),
+            "{name}: sessions"
+        );
+        assert_eq!(p.sessions.by_trust, 0, "{name}");
+        assert_eq!(
+            p.principals,
+            strings(&v["principals"]),
+            "{name}: principals"
+        );
+        for account in strings(&v["outside_accounts"]) {
+            assert!(p.accounts.contains(&account), "{name}: {account}");
+        }
+    }
+    assert!(parties["Contractor"].contractor);
+    // Every call the stale integration made was refused.
+    let stale = &parties["Stale Integration"];
+    assert_eq!(stale.denied, stale.events);
+    assert_eq!(parties.len(), vendors().len());
+}
+
+#[test]
+fn trust_policies_name_the_roles_each_party_can_use() {
+    let mut args = vec!["--vendors".to_owned(), registry()];
+    for entry in std::fs::read_dir(corpus().join("iam")).expect("iam") {
+        args.push("--iam".to_owned());
+        args.push(entry.expect("entry").path().display().to_string());
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (parties, unattributed) = parties(&args);
+    assert!(unattributed.is_empty(), "{unattributed:?}");
+    let roles = |name: &str| -> BTreeSet<String> {
+        parties[name]
+            .trusted_by
+            .iter()
+            .map(|t| t["role"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    // The dormant vendor never came, but its trust is still there.
+    assert_eq!(parties["Dormant Vendor"].events, 0);
+    assert_eq!(
+        roles("Dormant Vendor"),
+        BTreeSet::from(["arn:aws:iam::111111111111:role/DormantVendorRole".to_owned()])
+    );
+    let datadog = &parties["Datadog"].trusted_by[0];
+    assert!(
+        datadog["conditions"]
+            .as_str()
+            .unwrap()
+            .contains("sts:ExternalId"),
+        "{datadog}"
+    );
+    assert_eq!(
+        roles("GitHub Actions"),
+        BTreeSet::from(["arn:aws:iam::111111111111:role/GitHubActionsDeploy".to_owned()])
+    );
+}
+
+#[test]
+fn without_a_registry_outside_accounts_are_unknown_third_parties() {
+    // No registry, and an empty cache: no known-accounts list either.
+    let (parties, _) = parties(&[]);
+    for v in vendors() {
+        let kind = v["kind"].as_str().unwrap();
+        let outside = strings(&v["outside_accounts"]);
+        match kind {
+            // Own IAM users are only a vendor's when the registry says so.
+            "iam_user" => continue,
+            "web_identity" => {
+                let p = &parties["token.actions.githubusercontent.com"];
+                assert_eq!(p.how_identified, "oidc_provider");
+                assert_eq!(p.events, v["events_attributed"].as_u64().unwrap());
+            }
+            _ if outside.is_empty() => continue,
+            _ => {
+                let account = outside.iter().next().unwrap();
+                let Some(p) = parties.get(account) else {
+                    // A vendor that never came leaves nothing in the logs.
+                    assert_eq!(v["events_attributed"], 0, "{account}");
+                    continue;
+                };
+                assert_eq!(p.how_identified, "unknown_account", "{account}");
+                assert_eq!(
+                    p.events,
+                    v["events_attributed"].as_u64().unwrap(),
+                    "{account}: full activity"
+                );
+                assert_eq!(p.sessions.count, v["expected_sessions"].as_u64().unwrap());
+            }
+        }
+    }
+}
+
+#[test]
+fn the_known_accounts_list_names_what_the_registry_does_not() {
+    let list = shared().join("data/known_accounts/accounts.yaml");
+    let (parties, _) = parties(&["--known-accounts", &list.display().to_string()]);
+    // Datadog's account is on the public list.
+    let datadog = &parties["Datadog"];
+    assert_eq!(datadog.how_identified, "known_accounts");
+    assert!(datadog.accounts.contains("464622532012"));
+    // The others are not, and stay under their account ids.
+    assert_eq!(parties["999988887777"].how_identified, "unknown_account");
+}
+
+#[test]
+fn a_broken_registry_is_an_error_naming_the_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("vendors.toml");
+    std::fs::write(&file, "[[vendor]]\nname = \"X\"\naccount = [\"1\"]\n").expect("write");
+    let mut cmd = vendortrail();
+    cmd.arg("analyze")
+        .arg(corpus().join("AWSLogs"))
+        .arg("--vendors")
+        .arg(&file);
+    let out = run(&mut cmd);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("vendors.toml"), "{stderr}");
+}
