@@ -151,6 +151,9 @@ pub struct AnalyzeArgs {
     /// Also write the per-principal, per-action usage table (.csv or .parquet).
     #[arg(long, value_name = "FILE")]
     pub usage_out: Option<PathBuf>,
+    /// Exit with code 1 when a finding is at or above this severity.
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<crate::findings::Severity>,
 }
 
 /// `vendortrail suggest`.

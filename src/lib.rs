@@ -26,6 +26,7 @@ pub mod commands;
 pub mod compare;
 pub mod dedupe;
 pub mod event;
+pub mod findings;
 pub mod generate;
 pub mod hash;
 pub mod output;

@@ -201,6 +201,21 @@ pub fn attribute(
     crate::attribution::attribute(report, context)
 }
 
+/// Runs every check over the report, its attribution and the IAM input.
+pub fn findings(
+    report: &Report,
+    iam: Option<&IamInventory>,
+    registry: Option<&crate::attribution::registry::Registry>,
+) -> Vec<crate::findings::Finding> {
+    crate::findings::run_all(&crate::findings::Input {
+        report,
+        attribution: &report.attribution,
+        iam,
+        grants: report.grants.as_deref(),
+        registry,
+    })
+}
+
 /// Used vs granted for every principal in the IAM input, whether the logs
 /// show it or not (a role nobody used is a finding too), sorted by ARN.
 pub fn compare_all(

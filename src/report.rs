@@ -195,6 +195,8 @@ pub struct Report {
     pub iam_warnings: Vec<String>,
     /// Third parties and what each did.
     pub attribution: crate::attribution::Attribution,
+    /// What is risky about their access, worst first.
+    pub findings: Vec<crate::findings::Finding>,
 }
 
 impl Report {
@@ -241,6 +243,7 @@ impl Report {
             grants: None,
             iam_warnings: Vec::new(),
             attribution: crate::attribution::Attribution::default(),
+            findings: Vec::new(),
         }
     }
 

@@ -149,6 +149,7 @@ pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
     }
     let parties = super::load_parties(&args.parties, &args.scan.catalog)?;
     report.attribution = pipeline::attribute(&report, &parties.context(iam.as_ref()));
+    report.findings = pipeline::findings(&report, iam.as_ref(), parties.registry.as_ref());
     if args.scan.stats {
         print_stats(&report, started.elapsed());
     }
@@ -165,6 +166,11 @@ pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
         if args.scan.strict {
             return Ok(ExitCode::from(super::EXIT_ERROR));
         }
+    }
+    if let Some(threshold) = args.fail_on
+        && crate::findings::any_at_or_above(&report.findings, threshold)
+    {
+        return Ok(ExitCode::from(super::EXIT_FINDINGS));
     }
     Ok(ExitCode::from(super::EXIT_OK))
 }

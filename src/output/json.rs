@@ -38,6 +38,8 @@ struct JsonReport<'a> {
     /// are and are part of this schema).
     third_parties: &'a [crate::attribution::Ledger],
     unattributed_sessions: &'a [crate::attribution::Unattributed],
+    /// Findings (the [`crate::findings::Finding`] type is written as it is).
+    findings: &'a [crate::findings::Finding],
 }
 
 #[derive(Serialize)]
@@ -354,6 +356,7 @@ pub fn write(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
         iam_warnings: &report.iam_warnings,
         third_parties: &report.attribution.third_parties,
         unattributed_sessions: &report.attribution.unattributed,
+        findings: &report.findings,
     };
     serde_json::to_writer_pretty(&mut *out, &doc)?;
     writeln!(out)

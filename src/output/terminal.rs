@@ -19,6 +19,7 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     write_input(report, out)?;
     write_principals(report, out)?;
     write_third_parties(report, out)?;
+    write_findings(report, out)?;
     write_grants(report, out)?;
     write_outside(report, out)?;
     write_skipped(report, out)
@@ -277,6 +278,25 @@ fn write_third_parties(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             out,
             "  unattributed: {} sessions on roles trusted by outside parties, opener unknown (see --format json)",
             a.unattributed.len()
+        )?;
+    }
+    Ok(())
+}
+
+/// Findings, worst first.
+fn write_findings(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    if report.findings.is_empty() {
+        return Ok(());
+    }
+    writeln!(out)?;
+    writeln!(out, "Findings ({})", report.findings.len())?;
+    for f in &report.findings {
+        writeln!(
+            out,
+            "  {:<8}  {:<26}  {}",
+            f.severity.as_str().to_ascii_uppercase(),
+            f.check,
+            f.message
         )?;
     }
     Ok(())

@@ -211,3 +211,162 @@ fn a_broken_registry_is_an_error_naming_the_file() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("vendors.toml"), "{stderr}");
 }
+
+#[derive(Debug, Deserialize)]
+struct Findings {
+    findings: Vec<FindingJson>,
+}
+
+#[derive(Debug, Deserialize)]
+struct FindingJson {
+    check: String,
+    severity: String,
+    third_party: Option<String>,
+    principal: Option<String>,
+    remediation: String,
+}
+
+fn iam_flags() -> Vec<String> {
+    let mut files: Vec<_> = std::fs::read_dir(corpus().join("iam"))
+        .expect("iam")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    files.sort();
+    files
+        .into_iter()
+        .flat_map(|p| ["--iam".to_owned(), p.display().to_string()])
+        .collect()
+}
+
+/// A finding as (check, severity, party, principal).
+type Found = (String, String, String, String);
+
+/// Runs analyze with the registry and `extra`; returns the exit code and the
+/// findings.
+fn findings(extra: &[String]) -> (Option<i32>, BTreeSet<Found>) {
+    let mut cmd = vendortrail();
+    cmd.arg("analyze")
+        .arg(corpus().join("AWSLogs"))
+        .args(["--format", "json", "--catalog"])
+        .arg(catalog_dir())
+        .args(["--vendors", &registry()])
+        .args(extra);
+    let out = run(&mut cmd);
+    let report: Findings = serde_json::from_slice(&out.stdout).expect("JSON report");
+    for f in &report.findings {
+        assert!(!f.remediation.is_empty(), "{f:?}");
+    }
+    let set = report
+        .findings
+        .into_iter()
+        .map(|f| {
+            (
+                f.check,
+                f.severity,
+                f.third_party.unwrap_or_default(),
+                f.principal.unwrap_or_default(),
+            )
+        })
+        .collect();
+    (out.status.code(), set)
+}
+
+const PROD: &str = "arn:aws:iam::111111111111";
+
+/// The corpus's planted risks, each found by its check (scenario facts of
+/// the generator: Acme and the dormant vendor trust without ExternalId,
+/// the contractor's day-to-day role has no MFA condition and half its
+/// sessions had none, the stale integration's AssumeRole calls all fail,
+/// root signed in, SharedReadOnly trusts "*").
+#[test]
+fn planted_risks_are_found() {
+    let (code, found) = findings(&iam_flags());
+    assert_eq!(code, Some(0), "no --fail-on: exit 0");
+    let has = |check: &str, severity: &str, party: &str, principal: &str| {
+        found.contains(&(
+            check.to_owned(),
+            severity.to_owned(),
+            party.to_owned(),
+            principal.to_owned(),
+        ))
+    };
+    let expected = [
+        (
+            "trust-without-external-id",
+            "high",
+            "Acme Backup",
+            format!("{PROD}:role/AcmeBackupRole"),
+        ),
+        (
+            "trust-without-external-id",
+            "high",
+            "Dormant Vendor",
+            format!("{PROD}:role/DormantVendorRole"),
+        ),
+        (
+            "contractor-mfa",
+            "high",
+            "Contractor",
+            format!("{PROD}:role/ContractorAccess"),
+        ),
+        ("contractor-mfa", "medium", "Contractor", String::new()),
+        (
+            "refused-assume-role",
+            "medium",
+            "Stale Integration",
+            "888899990000".to_owned(),
+        ),
+        ("root-activity", "high", "", format!("{PROD}:root")),
+        (
+            "open-trust",
+            "critical",
+            "",
+            "arn:aws:iam::222222222222:role/SharedReadOnly".to_owned(),
+        ),
+        (
+            "unused-access",
+            "medium",
+            "Dormant Vendor",
+            format!("{PROD}:role/DormantVendorRole"),
+        ),
+        (
+            "privileged-grants",
+            "critical",
+            "Contractor",
+            format!("{PROD}:role/ContractorAccess"),
+        ),
+    ];
+    for (check, severity, party, principal) in &expected {
+        assert!(
+            has(check, severity, party, principal),
+            "missing {check} {severity} {party} {principal} in {found:#?}"
+        );
+    }
+    // Datadog sends its ExternalId, and the break-glass role requires MFA.
+    assert!(
+        !found
+            .iter()
+            .any(|f| f.0 == "trust-without-external-id" && f.2 == "Datadog")
+    );
+    assert!(
+        !found
+            .iter()
+            .any(|f| f.0 == "contractor-mfa" && f.3.ends_with("ContractorBreakGlass"))
+    );
+}
+
+#[test]
+fn fail_on_sets_the_exit_code() {
+    let mut args = iam_flags();
+    args.extend(["--fail-on".to_owned(), "critical".to_owned()]);
+    assert_eq!(findings(&args).0, Some(1));
+    // Without IAM data the worst finding is root activity (high).
+    assert_eq!(
+        findings(&["--fail-on".to_owned(), "critical".to_owned()]).0,
+        Some(0)
+    );
+    assert_eq!(
+        findings(&["--fail-on".to_owned(), "high".to_owned()]).0,
+        Some(1)
+    );
+}
