@@ -53,8 +53,7 @@ use vendortrail::policy::catalog::{AccessLevel, Catalog, Service, wildcard_match
 use vendortrail::policy::condition::{RequestContext, Tri};
 use vendortrail::policy::evaluate::{Expander, Grants, PolicySet, Request, evaluate};
 use vendortrail::policy::iam::IamInventory;
-use vendortrail::report::{CatalogUse, InputReport, Report};
-use vendortrail::source::Filters;
+use vendortrail::report::Report;
 
 const ACCOUNT: &str = "123456789012";
 const ROLES: usize = 500;
@@ -349,17 +348,7 @@ fn time<T>(mut f: impl FnMut() -> T) -> (Timing, T) {
 /// A report of logs that show nothing: every grant is unused or not
 /// observable.
 fn empty_report() -> Report {
-    Report {
-        filters: Filters::default(),
-        catalog: CatalogUse::Rules,
-        input: InputReport::default(),
-        own_accounts: Vec::new(),
-        principals: Vec::new(),
-        issued_sessions: Vec::new(),
-        grants: None,
-        iam_warnings: Vec::new(),
-        attribution: Default::default(),
-    }
+    Report::empty()
 }
 
 /// The request contexts `evaluate` sees: nothing known, and what CloudTrail

@@ -200,6 +200,23 @@ pub struct Report {
 }
 
 impl Report {
+    /// A report of logs that show nothing (for tools and benchmarks that
+    /// evaluate IAM without logs).
+    pub fn empty() -> Report {
+        Report {
+            filters: Filters::default(),
+            catalog: CatalogUse::Rules,
+            input: InputReport::default(),
+            own_accounts: Vec::new(),
+            principals: Vec::new(),
+            issued_sessions: Vec::new(),
+            grants: None,
+            iam_warnings: Vec::new(),
+            attribution: crate::attribution::Attribution::default(),
+            findings: Vec::new(),
+        }
+    }
+
     /// The principal with this key (ARN), if the logs show it.
     pub fn principal(&self, arn: &str) -> Option<&PrincipalReport> {
         self.principals
