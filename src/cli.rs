@@ -26,6 +26,9 @@ pub enum Command {
     Analyze(AnalyzeArgs),
     /// Suggest a least-privilege policy for one principal from its usage.
     Suggest(SuggestArgs),
+    /// List every event that touched a resource (an instance id, a bucket,
+    /// a key ARN), with its principal and third party.
+    Who(WhoArgs),
     /// Download or inspect the cached AWS reference data.
     Data {
         /// What to do with the data.
@@ -187,6 +190,27 @@ pub struct SuggestArgs {
     /// (default: derived from the principal's name).
     #[arg(long, value_name = "NAME")]
     pub name: Option<String>,
+}
+
+/// `vendortrail who`.
+#[derive(Debug, Clone, Args)]
+pub struct WhoArgs {
+    /// The resource: an ARN, or any id the records name (`i-0abc…`, a
+    /// bucket name, a key id). Matched as text anywhere in each record.
+    #[arg(value_name = "RESOURCE-ID|ARN")]
+    pub resource: String,
+    /// What to scan.
+    #[command(flatten)]
+    pub scan: ScanArgs,
+    /// Third parties.
+    #[command(flatten)]
+    pub parties: PartyArgs,
+    /// IAM state (for attribution through trust policies).
+    #[command(flatten)]
+    pub iam: IamArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
 }
 
 /// How `suggest` writes the policy.

@@ -35,6 +35,8 @@ pub struct ScanContext<'a> {
     pub mapper: &'a ActionMapper,
     /// De-duplication window in seconds.
     pub dedupe_window: i64,
+    /// `vendortrail who`: keep every event whose record mentions this text.
+    pub watch: Option<&'a memchr::memmem::Finder<'a>>,
 }
 
 /// Objects per batch. Batches bound how far apart in delivery time
@@ -191,6 +193,11 @@ fn absorb(
     let mapping =
         (!service_event).then(|| ctx.mapper.map(event.event_source(), event.event_name()));
     acc.record(&event, mapping);
+    if let Some(watch) = ctx.watch
+        && watch.find(record.raw).is_some()
+    {
+        acc.touches.push(crate::usage::Touch::of(&event));
+    }
 }
 
 /// Attributes the report's activity to third parties.
@@ -319,6 +326,7 @@ mod tests {
                 filters: &filters,
                 mapper: &mapper,
                 dedupe_window: 86_400,
+                watch: None,
             };
             let usage = scan(&inventory, &ctx, &Progress::hidden());
             let report = Report::build(Vec::new(), &inventory, usage, filters, CatalogUse::Rules);

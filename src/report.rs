@@ -197,6 +197,8 @@ pub struct Report {
     pub attribution: crate::attribution::Attribution,
     /// What is risky about their access, worst first.
     pub findings: Vec<crate::findings::Finding>,
+    /// `vendortrail who`: the events that mention the resource, by time.
+    pub touches: Vec<crate::usage::Touch>,
 }
 
 impl Report {
@@ -214,6 +216,7 @@ impl Report {
             iam_warnings: Vec::new(),
             attribution: crate::attribution::Attribution::default(),
             findings: Vec::new(),
+            touches: Vec::new(),
         }
     }
 
@@ -243,7 +246,9 @@ impl Report {
             issued,
             totals,
             files,
+            mut touches,
         } = usage;
+        touches.sort();
         let mut principals: Vec<PrincipalReport> = principals
             .into_iter()
             .map(|(arn, p)| principal_report(arn, p, &own_accounts))
@@ -261,6 +266,7 @@ impl Report {
             iam_warnings: Vec::new(),
             attribution: crate::attribution::Attribution::default(),
             findings: Vec::new(),
+            touches,
         }
     }
 

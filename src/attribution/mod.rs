@@ -191,6 +191,24 @@ pub struct Attribution {
     pub unattributed: Vec<Unattributed>,
     /// Accounts counted as your own.
     pub own_accounts: BTreeSet<String>,
+    /// Which party each attributed temporary or user access key belongs to.
+    #[serde(skip)]
+    pub key_parties: BTreeMap<String, String>,
+    /// Which party each wholly attributed principal belongs to (outside
+    /// accounts and principals, providers, registered users).
+    #[serde(skip)]
+    pub principal_parties: BTreeMap<String, String>,
+}
+
+impl Attribution {
+    /// The party of one call: by the key it was signed with, else by its
+    /// principal.
+    pub fn party_of(&self, principal: &str, access_key_id: Option<&str>) -> Option<&str> {
+        access_key_id
+            .and_then(|k| self.key_parties.get(k))
+            .or_else(|| self.principal_parties.get(principal))
+            .map(String::as_str)
+    }
 }
 
 /// What attribution reads besides the report.
@@ -224,6 +242,8 @@ pub fn attribute(report: &Report, context: &Context<'_>) -> Attribution {
         resolved: HashMap::new(),
         ledgers: BTreeMap::new(),
         unattributed: Vec::new(),
+        key_parties: BTreeMap::new(),
+        principal_parties: BTreeMap::new(),
     };
     for principal in &report.principals {
         a.principal(principal);
@@ -242,6 +262,8 @@ pub fn attribute(report: &Report, context: &Context<'_>) -> Attribution {
     let Attributor {
         ledgers,
         mut unattributed,
+        key_parties,
+        principal_parties,
         ..
     } = a;
     unattributed.sort_by(|x, y| (&x.role, &x.access_key_id).cmp(&(&y.role, &y.access_key_id)));
@@ -251,6 +273,8 @@ pub fn attribute(report: &Report, context: &Context<'_>) -> Attribution {
         third_parties,
         unattributed,
         own_accounts: own,
+        key_parties,
+        principal_parties,
     }
 }
 
@@ -269,6 +293,8 @@ struct Attributor<'a, 'c> {
     resolved: HashMap<String, Opener>,
     ledgers: BTreeMap<PartyId, Ledger>,
     unattributed: Vec<Unattributed>,
+    key_parties: BTreeMap<String, String>,
+    principal_parties: BTreeMap<String, String>,
 }
 
 impl<'a> Attributor<'a, '_> {
@@ -537,9 +563,23 @@ impl<'a> Attributor<'a, '_> {
 
     /// Attributes one principal's activity.
     fn principal(&mut self, p: &'a PrincipalReport) {
+        self.principal_inner(p);
+    }
+
+    fn whole(&mut self, p: &PrincipalReport, party: &PartyId) {
+        self.principal_parties
+            .insert(p.arn.clone(), party.name.clone());
+    }
+
+    fn keyed(&mut self, key: &str, party: &PartyId) {
+        self.key_parties.insert(key.to_owned(), party.name.clone());
+    }
+
+    fn principal_inner(&mut self, p: &'a PrincipalReport) {
         match p.kind {
             PrincipalKind::AwsAccount => match self.account_party(&p.arn) {
                 Some(party) => {
+                    self.whole(p, &party);
                     let ledger = self.ledger(&party);
                     ledger.accounts.insert(p.arn.clone());
                     ledger.add_principal(p, Path::AssumeRoleCalls);
@@ -574,12 +614,14 @@ impl<'a> Attributor<'a, '_> {
                     .find(|s| s.caller == p.arn)
                     .map(|s| self.provider_party(&p.arn, web_identity_subject(s)))
                     .unwrap_or(party);
+                self.whole(p, &subject_party);
                 self.ledger(&subject_party)
                     .add_principal(p, Path::WebIdentity);
             }
             PrincipalKind::Role | PrincipalKind::IamUser if p.outside => {
                 let party = p.account.as_deref().and_then(|a| self.account_party(a));
                 if let Some(party) = party {
+                    self.whole(p, &party);
                     let ledger = self.ledger(&party);
                     if let Some(a) = &p.account {
                         ledger.accounts.insert(a.clone());
@@ -594,12 +636,14 @@ impl<'a> Attributor<'a, '_> {
             }
             PrincipalKind::IamUser => {
                 if let Some(party) = self.user_party(&p.arn, None) {
+                    self.whole(p, &party);
                     self.ledger(&party).add_principal(p, Path::IamUser);
                     return;
                 }
                 // Keys registered one by one.
                 for s in &p.sessions {
                     if let Some(party) = self.user_party("", Some(&s.access_key_id)) {
+                        self.keyed(&s.access_key_id, &party);
                         let ledger = self.ledger(&party);
                         ledger.add_session(p, s, false);
                         ledger.paths.insert(Path::IamUser);
@@ -617,6 +661,7 @@ impl<'a> Attributor<'a, '_> {
         for s in &p.sessions {
             match self.opener(&s.access_key_id, 0) {
                 Opener::Party(party, path) => {
+                    self.keyed(&s.access_key_id, &party);
                     let ledger = self.ledger(&party);
                     ledger.add_session(p, s, false);
                     ledger.paths.insert(path);
@@ -631,6 +676,7 @@ impl<'a> Attributor<'a, '_> {
                         .clone();
                     match sole {
                         Some(party) => {
+                            self.keyed(&s.access_key_id, &party);
                             let ledger = self.ledger(&party);
                             ledger.add_session(p, s, true);
                             ledger.paths.insert(Path::AssumedRole);

@@ -76,6 +76,9 @@ pub struct Record<'a> {
     /// `additionalEventData`, kept raw and read on demand
     /// ([`Record::additional_event_data`]).
     pub additional_event_data_raw: Option<&'a [u8]>,
+    /// The record's whole JSON text (for `vendortrail who`, which looks for
+    /// a resource id anywhere in it).
+    pub raw: &'a [u8],
 }
 
 impl<'a> Record<'a> {
@@ -94,6 +97,7 @@ impl<'a> Record<'a> {
             return Err(RecordError::NotAnObject);
         }
         let mut record = Record::default();
+        let start = scanner.position();
         scanner.members(|key, s| {
             if key == b"requestParameters" {
                 record.request_parameters = Lenient(RequestParameters::read(s)?);
@@ -109,6 +113,7 @@ impl<'a> Record<'a> {
             record.set(key, s.value()?);
             Ok::<(), ScanError>(())
         })?;
+        record.raw = scanner.since(start);
         Ok(record)
     }
 

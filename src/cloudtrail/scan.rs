@@ -62,6 +62,11 @@ impl<'a> Scanner<'a> {
         self.pos
     }
 
+    /// The bytes from `start` to the current offset.
+    pub fn since(&self, start: usize) -> &'a [u8] {
+        &self.buf[start.min(self.pos)..self.pos]
+    }
+
     fn skip_ws(&mut self) {
         while let Some(b) = self.buf.get(self.pos) {
             if !matches!(b, b' ' | b'\n' | b'\r' | b'\t') {

@@ -56,6 +56,16 @@ pub fn build_report(args: &ScanArgs, progress_enabled: bool) -> Result<Report> {
 
 /// Scans the sources, keeping the mapper for the stages after the report.
 pub fn scan(args: &ScanArgs, progress_enabled: bool) -> Result<Scanned> {
+    scan_watching(args, progress_enabled, None)
+}
+
+/// [`scan`], also keeping every event whose record mentions `watch`
+/// (`vendortrail who`).
+pub fn scan_watching(
+    args: &ScanArgs,
+    progress_enabled: bool,
+    watch: Option<&str>,
+) -> Result<Scanned> {
     let filters = filters(args)?;
     let dedupe_window = duration(&args.dedupe_window).context("--dedupe-window")?;
     let loaded = super::load_catalog(&args.catalog)?;
@@ -80,10 +90,12 @@ pub fn scan(args: &ScanArgs, progress_enabled: bool) -> Result<Scanned> {
         inventory.objects.len(),
         progress_enabled,
     );
+    let finder = watch.map(memchr::memmem::Finder::new);
     let ctx = ScanContext {
         filters: &filters,
         mapper: &mapper,
         dedupe_window,
+        watch: finder.as_ref(),
     };
     let scan = || pipeline::scan(&inventory, &ctx, &progress);
     let usage = match args.threads {
@@ -115,6 +127,7 @@ fn write_report(report: &Report, args: &AnalyzeArgs) -> Result<()> {
     match args.format {
         Format::Table => output::terminal::write(report, &mut sink)?,
         Format::Json => output::json::write(report, &mut sink)?,
+        Format::Markdown => output::markdown::write(report, &mut sink)?,
     }
     sink.flush()?;
     Ok(())

@@ -6,6 +6,7 @@ pub mod analyze;
 pub mod data;
 pub mod generate;
 pub mod suggest;
+pub mod who;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -30,6 +31,7 @@ pub fn run(cli: crate::cli::Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         crate::cli::Command::Analyze(args) => analyze::run(&args),
         crate::cli::Command::Suggest(args) => suggest::run(&args),
+        crate::cli::Command::Who(args) => who::run(&args),
         crate::cli::Command::Data { command } => match command {
             crate::cli::DataCommand::Update {
                 source,

@@ -2,6 +2,7 @@
 //! writes to a sink it is given; none prints on its own.
 
 pub mod json;
+pub mod markdown;
 pub mod tabular;
 pub mod terminal;
 
@@ -14,6 +15,9 @@ pub enum Format {
     Table,
     /// The versioned JSON document (docs/json-output.md).
     Json,
+    /// A Markdown report for a vendor access review (tickets, wikis, SOC 2
+    /// evidence).
+    Markdown,
 }
 
 /// The name of a mapping source in outputs.

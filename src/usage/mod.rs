@@ -399,6 +399,67 @@ pub struct Usage {
     pub totals: Totals,
     /// File-level totals.
     pub files: FileTotals,
+    /// Events that mention the resource `vendortrail who` looks for.
+    pub touches: Vec<Touch>,
+}
+
+/// One event that touched the resource `vendortrail who` looks for.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Touch {
+    /// `eventTime`.
+    #[serde(serialize_with = "crate::usage::time_text")]
+    pub time: Option<Timestamp>,
+    /// `eventID`.
+    pub event_id: Option<String>,
+    /// `eventSource`.
+    pub event_source: String,
+    /// `eventName`.
+    pub event_name: String,
+    /// The principal's key.
+    pub principal: String,
+    /// Its type.
+    pub principal_type: PrincipalKind,
+    /// The access key the call was signed with.
+    pub access_key_id: Option<String>,
+    /// `recipientAccountId`.
+    pub account: Option<String>,
+    /// `awsRegion`.
+    pub region: Option<String>,
+    /// `errorCode`, when the call failed.
+    pub error_code: Option<String>,
+    /// `sourceIPAddress`.
+    pub source_ip: Option<String>,
+}
+
+impl Touch {
+    /// The touch of one event.
+    pub fn of(event: &Event<'_>) -> Touch {
+        let r = event.record;
+        Touch {
+            time: event.time,
+            event_id: r.event_id.get().map(str::to_owned),
+            event_source: event.event_source().to_owned(),
+            event_name: event.event_name().to_owned(),
+            principal: event.principal.arn.to_string(),
+            principal_type: event.principal.kind,
+            access_key_id: event.session.as_ref().map(|s| s.access_key_id.to_owned()),
+            account: event.account.map(str::to_owned),
+            region: event.region.map(str::to_owned),
+            error_code: r.error_code.get().map(str::to_owned),
+            source_ip: r.source_ip.get().map(str::to_owned),
+        }
+    }
+}
+
+/// Serializes an optional timestamp as RFC 3339.
+pub(crate) fn time_text<S: serde::Serializer>(
+    time: &Option<Timestamp>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match time {
+        Some(t) => serializer.serialize_str(&crate::time::format_rfc3339(*t)),
+        None => serializer.serialize_none(),
+    }
 }
 
 impl Usage {
@@ -514,6 +575,7 @@ impl Usage {
         for issued in other.issued.into_values() {
             self.add_issued(issued);
         }
+        self.touches.extend(other.touches);
         self.totals.merge(&other.totals);
         self.files.merge(other.files);
     }

@@ -370,3 +370,54 @@ fn fail_on_sets_the_exit_code() {
         Some(1)
     );
 }
+
+/// `who`: every record that names the bucket, counted independently (each
+/// unique record's JSON searched for the name), and the Acme Backup role's
+/// calls on it attributed to Acme Backup.
+#[test]
+fn who_lists_every_event_that_touched_a_resource() {
+    use crate::common::{files_below, read_maybe_gzip};
+    let bucket = "prod-app-data-111111111111";
+    let mut seen = BTreeSet::new();
+    let mut expected = 0;
+    for file in files_below(&corpus().join("AWSLogs")) {
+        let name = file.to_string_lossy();
+        if name.contains("CloudTrail-Digest") || name.contains("CloudTrail-Insight") {
+            continue;
+        }
+        let doc: Value = serde_json::from_slice(&read_maybe_gzip(&file)).expect("JSON");
+        for record in doc["Records"].as_array().into_iter().flatten() {
+            let id = record["eventID"].as_str().unwrap_or_default().to_owned();
+            if !seen.insert(id) {
+                continue;
+            }
+            if record.to_string().contains(bucket) {
+                expected += 1;
+            }
+        }
+    }
+    assert!(expected > 100, "{expected}");
+    let mut cmd = vendortrail();
+    cmd.args(["who", bucket])
+        .arg(corpus().join("AWSLogs"))
+        .args(["--format", "json", "--vendors", &registry()]);
+    let out = run_ok(&mut cmd);
+    let rows: Vec<Value> = serde_json::from_slice(&out.stdout).expect("JSON rows");
+    assert_eq!(rows.len(), expected);
+    let mut times: Vec<&str> = rows.iter().map(|r| r["time"].as_str().unwrap()).collect();
+    let sorted = {
+        let mut t = times.clone();
+        t.sort();
+        t
+    };
+    assert_eq!(times, sorted, "oldest first");
+    times.clear();
+    for r in &rows {
+        if r["principal"] == format!("{PROD}:role/AcmeBackupRole") {
+            assert_eq!(r["third_party"], "Acme Backup", "{r}");
+        }
+        if r["principal"] == format!("{PROD}:role/app-server") {
+            assert!(r["third_party"].is_null(), "{r}");
+        }
+    }
+}

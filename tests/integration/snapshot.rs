@@ -36,3 +36,25 @@ fn invictus_summary_matches_snapshot() {
     let text = summary(&shared().join("realdata/invictus-aws-dataset"));
     assert_snapshot("analyze_invictus.txt", &text);
 }
+
+/// The Markdown vendor access review of the corpus, with its registry and
+/// IAM exports.
+#[test]
+fn corpus_review_matches_snapshot() {
+    let mut cmd = vendortrail();
+    cmd.arg("analyze")
+        .arg(corpus().join("AWSLogs"))
+        .arg("--catalog")
+        .arg(catalog_dir())
+        .arg("--vendors")
+        .arg(root().join("testdata/vendors.toml"))
+        .args(["--format", "markdown"]);
+    for account in ["111111111111", "222222222222", "333333333333"] {
+        cmd.arg("--iam")
+            .arg(corpus().join(format!("iam/{account}.json")));
+    }
+    let out = run_ok(&mut cmd);
+    let text = String::from_utf8(out.stdout).expect("UTF-8");
+    assert!(!text.contains(&root().display().to_string()));
+    assert_snapshot("review_corpus.md", &text);
+}
