@@ -51,7 +51,12 @@ pub enum Identified {
     UnknownAccount,
     /// A web identity provider nobody named.
     OidcProvider,
+    /// Named by a `vendor` tag on an IAM user in the export.
+    IamTag,
 }
+
+/// The IAM user tag that names the vendor a user was made for.
+pub const VENDOR_TAG: &str = "vendor";
 
 /// Where a party's activity came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -367,13 +372,38 @@ impl<'a> Attributor<'a, '_> {
 
     /// The registered vendor of an IAM user or access key.
     fn user_party(&self, user_arn: &str, access_key: Option<&str>) -> Option<PartyId> {
-        let registry = self.context.registry?;
-        let vendor = registry
-            .by_user(user_arn)
-            .or_else(|| access_key.and_then(|k| registry.by_access_key(k)))?;
-        Some(PartyId {
-            name: vendor.name.clone(),
-            identified: Identified::Registry,
+        let registered = self.context.registry.and_then(|registry| {
+            registry
+                .by_user(user_arn)
+                .or_else(|| access_key.and_then(|k| registry.by_access_key(k)))
+        });
+        if let Some(vendor) = registered {
+            return Some(PartyId {
+                name: vendor.name.clone(),
+                identified: Identified::Registry,
+            });
+        }
+        // A `vendor` tag on the user in the IAM export names its party.
+        let tag = self
+            .context
+            .iam
+            .and_then(|iam| iam.principal(user_arn))
+            .and_then(|user| {
+                user.tags
+                    .iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case(VENDOR_TAG))
+                    .map(|(_, v)| v.clone())
+            })
+            .filter(|v| !v.is_empty())?;
+        Some(match self.context.registry.and_then(|r| r.by_name(&tag)) {
+            Some(vendor) => PartyId {
+                name: vendor.name.clone(),
+                identified: Identified::Registry,
+            },
+            None => PartyId {
+                name: tag,
+                identified: Identified::IamTag,
+            },
         })
     }
 
@@ -884,3 +914,6 @@ impl Ledger {
         self
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -99,6 +99,7 @@ fn identified(p: &Ledger) -> &'static str {
         crate::attribution::Identified::KnownAccounts => "known-accounts list",
         crate::attribution::Identified::UnknownAccount => "unknown account",
         crate::attribution::Identified::OidcProvider => "OIDC provider",
+        crate::attribution::Identified::IamTag => "IAM user tag",
     }
 }
 
