@@ -208,6 +208,49 @@ pub fn attribute(
     crate::attribution::attribute(report, context)
 }
 
+/// Adds to each third party's ledger the grants of the principals it used
+/// or is trusted by, with their least-privilege suggestions.
+pub fn party_grants(
+    report: &mut Report,
+    iam: &IamInventory,
+    catalog: &Catalog,
+    mapper: &ActionMapper,
+) {
+    let Some(grants) = &report.grants else {
+        return;
+    };
+    let mut per_party = Vec::new();
+    for party in &report.attribution.third_parties {
+        let mut principals: Vec<&str> = party.principals.iter().map(String::as_str).collect();
+        principals.extend(party.trusted_by.iter().map(|t| t.role.as_str()));
+        principals.sort_unstable();
+        principals.dedup();
+        let mut out = Vec::new();
+        for arn in principals {
+            let Ok(at) = grants.binary_search_by(|c| c.principal.as_str().cmp(arn)) else {
+                continue;
+            };
+            let c = &grants[at];
+            let suggestion = suggest_for(report, iam, arn, catalog, mapper, &Options::default());
+            let (suggested_policy, suggestion_error) = match suggestion {
+                Ok(s) => (Some(s.documents), None),
+                Err(e) => (None, Some(e.to_string())),
+            };
+            out.push(crate::attribution::PartyGrant {
+                principal: arn.to_owned(),
+                totals: c.totals.clone(),
+                by_access_level: c.by_access_level.clone(),
+                suggested_policy,
+                suggestion_error,
+            });
+        }
+        per_party.push(out);
+    }
+    for (party, grants) in report.attribution.third_parties.iter_mut().zip(per_party) {
+        party.grants = grants;
+    }
+}
+
 /// Runs every check over the report, its attribution and the IAM input.
 pub fn findings(
     report: &Report,

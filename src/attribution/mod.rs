@@ -141,8 +141,12 @@ pub struct Ledger {
     pub first_seen: Option<String>,
     /// Last event.
     pub last_seen: Option<String>,
-    /// Source IPs of its STS calls and direct access (samples).
+    /// Source IPs (samples) of the principals it alone used.
     pub source_ips: BTreeSet<String>,
+    /// User agents (samples) of the principals it alone used.
+    pub user_agents: BTreeSet<String>,
+    /// Regions its calls went to (of the principals it alone used).
+    pub regions: BTreeSet<String>,
     /// Our accounts it touched.
     pub own_accounts: BTreeSet<String>,
     /// Calls per action.
@@ -151,6 +155,9 @@ pub struct Ledger {
     pub direct_access: BTreeMap<String, BTreeMap<String, ActionCalls>>,
     /// Our roles whose trust policies let it in (with `--iam`).
     pub trusted_by: Vec<TrustGrant>,
+    /// With `--iam`: what each of our principals it used or is trusted by
+    /// may do, what of it was used, and the least-privilege suggestion.
+    pub grants: Vec<PartyGrant>,
     #[serde(skip)]
     span: (Option<Timestamp>, Option<Timestamp>),
     #[serde(skip)]
@@ -171,6 +178,24 @@ pub struct TrustGrant {
     pub conditions: String,
     /// The statement's index in the trust policy.
     pub statement: usize,
+}
+
+/// One of our principals a party can use: its used-vs-granted totals and
+/// the suggested policy.
+#[derive(Debug, Clone, Serialize)]
+pub struct PartyGrant {
+    /// The role or user ARN.
+    pub principal: String,
+    /// Used vs granted over all its actions.
+    pub totals: crate::compare::LevelSummary,
+    /// The same per access level.
+    pub by_access_level: Vec<crate::compare::LevelSummary>,
+    /// The least-privilege suggestion (the IAM policy documents), when one
+    /// could be made.
+    pub suggested_policy: Option<Vec<crate::policy::document::PolicyDocument>>,
+    /// Why no suggestion could be made.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suggestion_error: Option<String>,
 }
 
 /// A role session nobody can be named for.
@@ -688,8 +713,16 @@ impl<'a> Attributor<'a, '_> {
     /// A role of ours: each session to whoever opened it.
     fn role(&mut self, p: &'a PrincipalReport) {
         let mut by_trust: Option<Option<PartyId>> = None;
+        // Whose sessions the role carried: when one party alone used it,
+        // the role's Regions, source IPs and user agents are that party's.
+        let mut users: BTreeSet<Option<PartyId>> = BTreeSet::new();
         for s in &p.sessions {
-            match self.opener(&s.access_key_id, 0) {
+            let opener = self.opener(&s.access_key_id, 0);
+            users.insert(match &opener {
+                Opener::Party(party, _) => Some(party.clone()),
+                _ => None,
+            });
+            match opener {
                 Opener::Party(party, path) => {
                     self.keyed(&s.access_key_id, &party);
                     let ledger = self.ledger(&party);
@@ -723,6 +756,10 @@ impl<'a> Attributor<'a, '_> {
                     }
                 }
             }
+        }
+        if let (1, Some(Some(party))) = (users.len(), users.first()) {
+            let party = party.clone();
+            self.ledger(&party).add_context(p);
         }
     }
 
@@ -822,10 +859,13 @@ impl Ledger {
             first_seen: None,
             last_seen: None,
             source_ips: BTreeSet::new(),
+            user_agents: BTreeSet::new(),
+            regions: BTreeSet::new(),
             own_accounts: BTreeSet::new(),
             actions: BTreeMap::new(),
             direct_access: BTreeMap::new(),
             trusted_by: Vec::new(),
+            grants: Vec::new(),
             span: (None, None),
             session_span: (None, None),
         }
@@ -863,7 +903,7 @@ impl Ledger {
                 .extend(s.names.iter().map(|n| n.to_string()));
             self.sessions.with_mfa += u64::from(s.mfa == Some(true));
         }
-        self.source_ips.extend(p.source_ips.samples.iter().cloned());
+        self.add_context(p);
         self.own_accounts
             .extend(p.recipient_accounts.iter().cloned());
         for action in &p.actions {
@@ -904,6 +944,14 @@ impl Ledger {
                 .or_default()
                 .add(counts);
         }
+    }
+
+    /// Where a principal used by this party alone called from and to.
+    fn add_context(&mut self, p: &PrincipalReport) {
+        self.source_ips.extend(p.source_ips.samples.iter().cloned());
+        self.user_agents
+            .extend(p.user_agents.samples.iter().cloned());
+        self.regions.extend(p.regions.iter().cloned());
     }
 
     fn finish(mut self) -> Ledger {

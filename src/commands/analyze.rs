@@ -162,6 +162,10 @@ pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
     }
     let parties = super::load_parties(&args.parties, &args.scan.catalog)?;
     report.attribution = pipeline::attribute(&report, &parties.context(iam.as_ref()));
+    if let Some(iam) = &iam {
+        let catalog = super::require_catalog(&mapper, "--iam")?;
+        pipeline::party_grants(&mut report, iam, catalog, &mapper);
+    }
     report.findings = pipeline::findings(&report, iam.as_ref(), parties.registry.as_ref());
     if args.scan.stats {
         print_stats(&report, started.elapsed());

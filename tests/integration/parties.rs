@@ -29,6 +29,8 @@ struct Party {
     events: u64,
     denied: u64,
     trusted_by: Vec<Value>,
+    #[serde(default)]
+    grants: Vec<Value>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -147,6 +149,24 @@ fn trust_policies_name_the_roles_each_party_can_use() {
         roles("GitHub Actions"),
         BTreeSet::from(["arn:aws:iam::111111111111:role/GitHubActionsDeploy".to_owned()])
     );
+    // Each party's grants carry the suggestion `vendortrail suggest` prints.
+    let grant = &parties["Datadog"].grants[0];
+    assert_eq!(
+        grant["principal"],
+        "arn:aws:iam::111111111111:role/DatadogIntegrationRole"
+    );
+    let snapshot: Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            root().join("tests/integration/snapshots/suggest_DatadogIntegrationRole.json"),
+        )
+        .expect("snapshot"),
+    )
+    .expect("JSON");
+    assert_eq!(grant["suggested_policy"][0], snapshot);
+    // The dormant vendor's role: everything unused, nothing to keep.
+    let dormant = &parties["Dormant Vendor"].grants[0];
+    assert_eq!(dormant["totals"]["used"], 0);
+    assert_eq!(dormant["suggested_policy"], serde_json::json!([]));
 }
 
 #[test]
