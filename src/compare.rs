@@ -656,7 +656,7 @@ fn check_conditions(
         .filter(|s| !s.conditions.is_empty())
         .map(|s| s.conditions.to_string())
         .collect();
-    let contexts = observed_contexts(seen, account);
+    let contexts = seen.map_or_else(Vec::new, |a| observed_contexts(a, account, MAX_CONTEXTS));
     let mut outcome: Option<Tri> = None;
     let mut failing = 0;
     let mut undecided: Vec<String> = Vec::new();
@@ -694,15 +694,18 @@ fn check_conditions(
     }
 }
 
-/// Most (Region, IP) combinations evaluated per action.
+/// Most (Region, IP) combinations evaluated per action for the
+/// used-vs-granted view.
 const MAX_CONTEXTS: usize = 256;
 
-/// One context per observed (Region, source IP) pair of the successful
-/// calls, with the principal's account.
-fn observed_contexts(seen: Option<&ActionReport>, account: &str) -> Vec<RequestContext> {
-    let Some(a) = seen else {
-        return Vec::new();
-    };
+/// One request context per observed (Region, source IP) pair of an
+/// action's successful calls, with the principal's account; at most `cap`
+/// of them. Shared with [`crate::suggest`], which checks every pair.
+pub(crate) fn observed_contexts(
+    a: &ActionReport,
+    account: &str,
+    cap: usize,
+) -> Vec<RequestContext> {
     let ips: Vec<Option<&str>> = match a.allowed_source_ips.as_deref() {
         Some(ips) if !ips.is_empty() => ips.iter().map(|s| Some(s.as_str())).collect(),
         _ => vec![None],
@@ -715,7 +718,7 @@ fn observed_contexts(seen: Option<&ActionReport>, account: &str) -> Vec<RequestC
     let mut contexts = Vec::new();
     'outer: for region in &regions {
         for ip in &ips {
-            if contexts.len() == MAX_CONTEXTS {
+            if contexts.len() == cap {
                 break 'outer;
             }
             let mut context = RequestContext::new();

@@ -484,32 +484,10 @@ fn parent_prefix(arn: &str) -> String {
     }
 }
 
-/// One observed context per (Region, source IP) pair of successful calls.
+/// Every observed (Region, source IP) context of an action's successful
+/// calls: the suggestion must keep all of them.
 fn contexts_of(a: &ActionReport, account: &str) -> Vec<RequestContext> {
-    let mut out = Vec::new();
-    let regions: Vec<Option<&str>> = if a.regions.is_empty() {
-        vec![None]
-    } else {
-        a.regions.iter().map(|r| Some(r.as_str())).collect()
-    };
-    let ips: Vec<Option<&str>> = match a.allowed_source_ips.as_deref() {
-        Some(ips) if !ips.is_empty() => ips.iter().map(|s| Some(s.as_str())).collect(),
-        _ => vec![None],
-    };
-    for region in &regions {
-        for ip in &ips {
-            let mut context = RequestContext::new();
-            context.set("aws:PrincipalAccount", [account]);
-            if let Some(region) = region {
-                context.set("aws:RequestedRegion", [*region]);
-            }
-            if let Some(ip) = ip.filter(|ip| ip.parse::<std::net::IpAddr>().is_ok()) {
-                context.set("aws:SourceIp", [ip]);
-            }
-            out.push(context);
-        }
-    }
-    out
+    crate::compare::observed_contexts(a, account, usize::MAX)
 }
 
 /// The identity Allow statements (policy, statement index) that grant
