@@ -319,11 +319,7 @@ fn trust_uses(principal: &PrincipalPolicies, issued: &[IssuedSession]) -> Vec<Tr
         if let Some(account) = &s.caller_account {
             context.set("aws:PrincipalAccount", [account.as_str()]);
         }
-        if let Some(ip) = s
-            .source_ip
-            .as_deref()
-            .filter(|ip| ip.parse::<std::net::IpAddr>().is_ok())
-        {
+        if let Some(ip) = s.source_ip.as_deref().filter(|ip| public_ip(ip).is_some()) {
             context.set("aws:SourceIp", [ip]);
         }
         if s.mfa_serial.is_some() {
@@ -694,6 +690,28 @@ fn check_conditions(
     }
 }
 
+/// The address `sourceIPAddress` gives, when IAM would see it as
+/// `aws:SourceIp`: a public address. A service name (`s3.amazonaws.com`,
+/// `AWS Internal`) is no address, and a private one is what a call through
+/// a VPC endpoint logs, where AWS does not set `aws:SourceIp`
+/// (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-sourceip>).
+pub(crate) fn public_ip(text: &str) -> Option<std::net::IpAddr> {
+    let ip: std::net::IpAddr = text.parse().ok()?;
+    let private = match ip {
+        std::net::IpAddr::V4(v4) => {
+            v4.is_private() || v4.is_loopback() || v4.is_link_local() || v4.is_unspecified()
+        }
+        std::net::IpAddr::V6(v6) => {
+            v6.is_loopback()
+                || v6.is_unspecified()
+                // fc00::/7 unique local, fe80::/10 link local.
+                || (v6.segments()[0] & 0xfe00) == 0xfc00
+                || (v6.segments()[0] & 0xffc0) == 0xfe80
+        }
+    };
+    (!private).then_some(ip)
+}
+
 /// Most (Region, IP) combinations evaluated per action for the
 /// used-vs-granted view.
 const MAX_CONTEXTS: usize = 256;
@@ -727,11 +745,34 @@ pub(crate) fn observed_contexts(
                 context.set("aws:RequestedRegion", [*region]);
             }
             // A service name instead of an IP says nothing about aws:SourceIp.
-            if let Some(ip) = ip.filter(|ip| ip.parse::<std::net::IpAddr>().is_ok()) {
+            if let Some(ip) = ip.filter(|ip| public_ip(ip).is_some()) {
                 context.set("aws:SourceIp", [ip]);
             }
             contexts.push(context);
         }
     }
     contexts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::public_ip;
+
+    #[test]
+    fn only_public_addresses_are_source_ips() {
+        assert!(public_ip("198.51.100.7").is_some());
+        assert!(public_ip("2001:db8::1").is_some());
+        for not in [
+            "10.0.3.7",
+            "172.16.0.1",
+            "192.168.1.1",
+            "127.0.0.1",
+            "fd00::1",
+            "fe80::1",
+            "s3.amazonaws.com",
+            "AWS Internal",
+        ] {
+            assert!(public_ip(not).is_none(), "{not}");
+        }
+    }
 }

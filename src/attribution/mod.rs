@@ -580,23 +580,29 @@ impl<'a> Attributor<'a, '_> {
     fn sole_trusted_party(&self, role: &PrincipalPolicies) -> Option<PartyId> {
         let trust = role.trust.as_ref()?;
         let mut parties = BTreeSet::new();
-        for statement in &trust.statements {
+        for statement in trust
+            .statements
+            .iter()
+            .filter(|s| s.effect == crate::policy::document::Effect::Allow)
+        {
+            // `NotPrincipal` trusts almost anyone: no single party.
             let Some(Match::Listed(maps)) = &statement.principals else {
-                continue;
+                return None;
             };
             for (kind, values) in maps.iter().flatten() {
                 for value in values {
+                    // Anyone who could have opened the session but is not a
+                    // third party (our own accounts and roles, an AWS
+                    // service, a SAML IdP, "*") rules the fallback out.
                     let party = match kind.as_str() {
-                        "AWS" if value == "*" => return None,
+                        "AWS" if value == "*" => None,
                         "AWS" => account_of(value).and_then(|a| self.account_party(a)),
                         "Federated" => value
                             .split_once(":oidc-provider/")
                             .map(|(_, provider)| self.trusted_provider_party(provider)),
                         _ => None,
                     };
-                    if let Some(p) = party {
-                        parties.insert(p);
-                    }
+                    parties.insert(party?);
                 }
             }
         }
@@ -661,17 +667,60 @@ impl<'a> Attributor<'a, '_> {
                 }
             },
             PrincipalKind::WebIdentity => {
-                let party = self.provider_party(&p.arn, None);
-                // The provider's own records are its AssumeRoleWithWebIdentity calls.
-                let subject_party = self
-                    .issued
-                    .values()
-                    .find(|s| s.caller == p.arn)
-                    .map(|s| self.provider_party(&p.arn, web_identity_subject(s)))
-                    .unwrap_or(party);
-                self.whole(p, &subject_party);
-                self.ledger(&subject_party)
-                    .add_principal(p, Path::WebIdentity);
+                // The provider's own records are its AssumeRoleWithWebIdentity
+                // calls: each one that issued a key goes to the party of its
+                // token subject; the rest (refused calls issue no key) to the
+                // provider's party.
+                let mut keyed = 0;
+                let mut parties = BTreeSet::new();
+                for (key, records) in &p.issued_keys {
+                    if let Opener::Party(party, _) = self.opener(key, 0) {
+                        keyed += records;
+                        parties.insert(party.clone());
+                        let ledger = self.ledger(&party);
+                        ledger.paths.insert(Path::WebIdentity);
+                        ledger.principals.insert(p.arn.clone());
+                        ledger.events += records;
+                        ledger
+                            .actions
+                            .entry("sts:AssumeRoleWithWebIdentity".to_owned())
+                            .or_default()
+                            .calls += records;
+                    }
+                }
+                let provider = self.provider_party(&p.arn, None);
+                let rest = p.events.calls - keyed.min(p.events.calls);
+                if rest > 0 {
+                    parties.insert(provider.clone());
+                    let ledger = self.ledger(&provider);
+                    ledger.paths.insert(Path::WebIdentity);
+                    ledger.principals.insert(p.arn.clone());
+                    ledger.events += rest;
+                    ledger.denied += p.events.denied;
+                    ledger.errors += p.events.errors;
+                    let calls = ledger
+                        .actions
+                        .entry("sts:AssumeRoleWithWebIdentity".to_owned())
+                        .or_default();
+                    calls.calls += rest;
+                    calls.denied += p.events.denied;
+                    calls.errors += p.events.errors;
+                }
+                // One party behind the provider: its times and context too.
+                if parties.len() == 1
+                    && let Some(party) = parties.into_iter().next()
+                {
+                    self.whole(p, &party);
+                    let ledger = self.ledger(&party);
+                    ledger.span = (
+                        min_time(ledger.span.0, p.events.first_seen),
+                        max_time(ledger.span.1, p.events.last_seen),
+                    );
+                    ledger.add_context(p);
+                    ledger
+                        .own_accounts
+                        .extend(p.recipient_accounts.iter().cloned());
+                }
             }
             PrincipalKind::Role | PrincipalKind::IamUser if p.outside => {
                 let party = p.account.as_deref().and_then(|a| self.account_party(a));
@@ -733,8 +782,21 @@ impl<'a> Attributor<'a, '_> {
                 Opener::Unknown => {
                     let sole = by_trust
                         .get_or_insert_with(|| {
-                            let policies = self.context.iam.and_then(|iam| iam.principal(&p.arn));
-                            policies.and_then(|r| self.sole_trusted_party(r))
+                            // The registry's roles first, then a trust
+                            // policy naming exactly one party.
+                            let registered = self
+                                .context
+                                .registry
+                                .and_then(|r| r.by_role(&p.arn))
+                                .map(|v| PartyId {
+                                    name: v.name.clone(),
+                                    identified: Identified::Registry,
+                                });
+                            registered.or_else(|| {
+                                let policies =
+                                    self.context.iam.and_then(|iam| iam.principal(&p.arn));
+                                policies.and_then(|r| self.sole_trusted_party(r))
+                            })
                         })
                         .clone();
                     match sole {

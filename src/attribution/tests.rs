@@ -124,6 +124,22 @@ fn records() -> Vec<Value> {
             "eventID": "e-07", "eventType": "AwsApiCall", "recipientAccountId": OURS,
         }),
         session_call("e-08", "CiRole", "ASIACI1", "PutObject"),
+        // 4b. The same provider, a subject no vendor registered.
+        json!({
+            "eventVersion": "1.08",
+            "userIdentity": {"type": "WebIdentityUser",
+                "principalId": format!("arn:aws:iam::{OURS}:oidc-provider/token.actions.githubusercontent.com:sts.amazonaws.com:repo:corp/tool:ref:refs/heads/main"),
+                "userName": "repo:corp/tool:ref:refs/heads/main",
+                "identityProvider": "token.actions.githubusercontent.com"},
+            "eventTime": "2024-03-04T11:30:00Z", "eventSource": "sts.amazonaws.com",
+            "eventName": "AssumeRoleWithWebIdentity", "awsRegion": "us-east-1",
+            "sourceIPAddress": "20.1.2.4", "userAgent": "aws-sdk-js",
+            "requestParameters": {"roleArn": ci_role, "roleSessionName": "gha"},
+            "responseElements": {"credentials": {"accessKeyId": "ASIACI2", "expiration": "x"},
+                "assumedRoleUser": {"assumedRoleId": "AROACI:gha", "arn": format!("arn:aws:sts::{OURS}:assumed-role/CiRole/gha")}},
+            "eventID": "e-14", "eventType": "AwsApiCall", "recipientAccountId": OURS,
+        }),
+        session_call("e-15", "CiRole", "ASIACI2", "PutObject"),
         // 5. An IAM user we made for a vendor, with its long-term key.
         json!({
             "eventVersion": "1.08",
@@ -217,7 +233,7 @@ fn party<'a>(a: &'a Attribution, name: &str) -> &'a Ledger {
 #[test]
 fn every_identity_type_goes_to_its_party() {
     let report = report();
-    assert_eq!(report.input.events, 12);
+    assert_eq!(report.input.events, 14);
     let registry = registry();
     let a = attribute(
         &report,
@@ -245,9 +261,13 @@ fn every_identity_type_goes_to_its_party() {
     let prober = party(&a, PROBER);
     assert_eq!(prober.how_identified, Identified::UnknownAccount);
     assert_eq!((prober.events, prober.denied), (1, 1));
-    // Web identity, matched by provider and subject.
+    // Web identity, matched by provider and subject; the other subject's
+    // calls go to the provider, whatever order the records come in.
     let ci = party(&a, "CI");
     assert_eq!((ci.events, ci.sessions.count), (2, 1));
+    let provider = party(&a, "token.actions.githubusercontent.com");
+    assert_eq!(provider.how_identified, Identified::OidcProvider);
+    assert_eq!((provider.events, provider.sessions.count), (2, 1));
     // The registered IAM user.
     assert_eq!(party(&a, "Vendor User").events, 1);
     // Direct access from an outside account.
@@ -256,7 +276,7 @@ fn every_identity_type_goes_to_its_party() {
     assert_eq!(direct.direct_access.len(), 1);
     // The AWS service's session is ours; the old session is unattributed
     // (no IAM data: the role's trust is unknown).
-    assert_eq!(a.third_parties.len(), 5);
+    assert_eq!(a.third_parties.len(), 6);
     assert_eq!(a.unattributed.len(), 1);
     assert_eq!(a.unattributed[0].access_key_id, "ASIAOLDSESSION");
     // Calls can be looked up by key or principal.
@@ -323,4 +343,35 @@ fn a_vendor_tag_on_an_iam_user_names_its_party() {
     let tagged = party(&a, "Tagged Co");
     assert_eq!(tagged.how_identified, Identified::IamTag);
     assert_eq!(tagged.events, 1);
+}
+
+/// The trust fallback needs the trust to name one outside party and
+/// nobody else: a trust that also names our own account (or a service)
+/// leaves the session unattributed.
+#[test]
+fn no_trust_fallback_when_the_trust_also_names_ourselves() {
+    let report = report();
+    let mut iam = crate::policy::iam::IamInventory::new();
+    iam.add_export_json(
+        "iam.json",
+        &json!({"RoleDetailList": [{
+            "RoleName": "VendorRole", "Arn": format!("arn:aws:iam::{OURS}:role/VendorRole"), "Path": "/",
+            "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow",
+                "Principal": {"AWS": [format!("arn:aws:iam::{VENDOR}:root"), format!("arn:aws:iam::{OURS}:root")]},
+                "Action": "sts:AssumeRole"}]},
+            "RolePolicyList": [], "AttachedManagedPolicies": []
+        }]})
+        .to_string(),
+    )
+    .unwrap();
+    let a = attribute(
+        &report,
+        &Context {
+            iam: Some(&iam),
+            ..Context::default()
+        },
+    );
+    assert_eq!(party(&a, VENDOR).sessions.by_trust, 0);
+    assert_eq!(a.unattributed.len(), 1);
 }

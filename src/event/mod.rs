@@ -109,7 +109,19 @@ impl<'r> Event<'r> {
     /// `resources[]`, or, when it names none, ARNs built from request
     /// parameters that name a resource (bucket and key, role, function,
     /// table, instance, ...).
-    pub fn for_each_resource(&self, mut each: impl FnMut(&str)) {
+    pub fn for_each_resource(&self, each: impl FnMut(&str)) {
+        self.resources(false, each);
+    }
+
+    /// Like [`Event::for_each_resource`], but only ARNs that are the
+    /// resource's real ARN: not those built from a name that leaves out
+    /// part of it (an IAM role or user's path, a secret's random suffix, a
+    /// KMS alias). A least-privilege policy may only name these.
+    pub fn for_each_exact_resource(&self, each: impl FnMut(&str)) {
+        self.resources(true, each);
+    }
+
+    fn resources(&self, exact_only: bool, mut each: impl FnMut(&str)) {
         let mut named = 0;
         self.record.for_each_resource_arn(|arn| {
             named += 1;
@@ -119,67 +131,81 @@ impl<'r> Event<'r> {
             return;
         }
         if let Some(params) = self.record.request_parameters.get() {
-            for arn in params_resources(self, params) {
-                each(&arn);
+            for (arn, exact) in params_resources(self, params) {
+                if exact || !exact_only {
+                    each(&arn);
+                }
             }
         }
     }
 }
 
 /// The resource ARNs named by request parameters (only those that
-/// `resources[]` does not always carry).
+/// `resources[]` does not always carry), each with whether it is the
+/// resource's full ARN (`false` when built from a partial name).
 fn params_resources<'r>(
     event: &Event<'r>,
     params: &'r crate::cloudtrail::record::RequestParameters<'_>,
-) -> Vec<Cow<'r, str>> {
-    let mut out = Vec::new();
+) -> Vec<(Cow<'r, str>, bool)> {
+    let mut out: Vec<(Cow<'r, str>, bool)> = Vec::new();
     let region = event.region.unwrap_or("");
     let account = event.account.unwrap_or("");
     if let Some(bucket) = params.bucket_name.get() {
-        out.push(match params.key.get() {
-            Some(key) => Cow::Owned(format!("arn:aws:s3:::{bucket}/{key}")),
-            None => Cow::Owned(format!("arn:aws:s3:::{bucket}")),
-        });
+        out.push((
+            match params.key.get() {
+                Some(key) => Cow::Owned(format!("arn:aws:s3:::{bucket}/{key}")),
+                None => Cow::Owned(format!("arn:aws:s3:::{bucket}")),
+            },
+            true,
+        ));
     }
-    let arn_or = |value: Option<&'r str>, build: &dyn Fn(&str) -> String| {
+    // `exact_name`: whether a plain name gives the full ARN.
+    let arn_or = |value: Option<&'r str>, exact_name: bool, build: &dyn Fn(&str) -> String| {
         value.map(|v| {
             if v.starts_with("arn:") {
-                Cow::Borrowed(v)
+                (Cow::Borrowed(v), true)
             } else {
-                Cow::Owned(build(v))
+                (Cow::Owned(build(v)), exact_name)
             }
         })
     };
-    out.extend(params.role_arn.get().map(Cow::Borrowed));
-    out.extend(params.policy_arn.get().map(Cow::Borrowed));
-    out.extend(arn_or(params.function_name.get(), &|n| {
+    out.extend(params.role_arn.get().map(|a| (Cow::Borrowed(a), true)));
+    out.extend(params.policy_arn.get().map(|a| (Cow::Borrowed(a), true)));
+    out.extend(arn_or(params.function_name.get(), true, &|n| {
         format!("arn:aws:lambda:{region}:{account}:function:{n}")
     }));
-    out.extend(arn_or(params.table_name.get(), &|n| {
+    out.extend(arn_or(params.table_name.get(), true, &|n| {
         format!("arn:aws:dynamodb:{region}:{account}:table/{n}")
     }));
-    out.extend(arn_or(params.instance_id.get(), &|n| {
+    out.extend(arn_or(params.instance_id.get(), true, &|n| {
         format!("arn:aws:ec2:{region}:{account}:instance/{n}")
     }));
-    out.extend(arn_or(params.secret_id.get(), &|n| {
+    // A secret's ARN ends in a random `-XXXXXX` the name lacks.
+    out.extend(arn_or(params.secret_id.get(), false, &|n| {
         format!("arn:aws:secretsmanager:{region}:{account}:secret:{n}")
     }));
-    out.extend(arn_or(params.key_id.get(), &|n| {
+    // A key id may be an alias, which is not the key's ARN.
+    let key_is_id = params
+        .key_id
+        .get()
+        .is_some_and(|k| !k.starts_with("alias/"));
+    out.extend(arn_or(params.key_id.get(), key_is_id, &|n| {
         format!("arn:aws:kms:{region}:{account}:key/{n}")
     }));
     if event.event_source() == "iam.amazonaws.com" {
-        out.extend(
-            params
-                .role_name
-                .get()
-                .map(|n| Cow::Owned(format!("arn:aws:iam::{account}:role/{n}"))),
-        );
-        out.extend(
-            params
-                .user_name
-                .get()
-                .map(|n| Cow::Owned(format!("arn:aws:iam::{account}:user/{n}"))),
-        );
+        // A name leaves out the entity's path.
+        out.extend(params.role_name.get().map(|n| {
+            (
+                Cow::Owned(format!("arn:aws:iam::{account}:role/{n}")),
+                false,
+            )
+        }));
+        out.extend(params.user_name.get().map(|n| {
+            (
+                Cow::Owned(format!("arn:aws:iam::{account}:user/{n}")),
+                false,
+            )
+        }));
     }
     out
 }
@@ -283,5 +309,38 @@ mod tests {
         assert_eq!(session.mfa, Some(false));
         assert_eq!(session.source_identity, Some("alice"));
         assert_eq!(event.account, Some("111122223333"));
+    }
+}
+
+#[cfg(test)]
+mod exact_resource_tests {
+    use super::*;
+
+    fn resources(json: &str, exact: bool) -> Vec<String> {
+        let record = Record::parse(json.as_bytes()).unwrap();
+        let event = Event::from_record(&record);
+        let mut out = Vec::new();
+        if exact {
+            event.for_each_exact_resource(|r| out.push(r.to_owned()));
+        } else {
+            event.for_each_resource(|r| out.push(r.to_owned()));
+        }
+        out
+    }
+
+    // A secret's ARN carries a random suffix its name lacks, and an IAM
+    // name leaves out the path: such ARNs describe, but may not be granted.
+    #[test]
+    fn names_that_are_not_full_arns_are_not_exact() {
+        let secret = r#"{"eventSource":"secretsmanager.amazonaws.com","eventName":"GetSecretValue","awsRegion":"eu-west-1","recipientAccountId":"111111111111","requestParameters":{"secretId":"prod/db"}}"#;
+        assert_eq!(
+            resources(secret, false),
+            vec!["arn:aws:secretsmanager:eu-west-1:111111111111:secret:prod/db"]
+        );
+        assert!(resources(secret, true).is_empty());
+        let role = r#"{"eventSource":"iam.amazonaws.com","eventName":"GetRole","awsRegion":"us-east-1","recipientAccountId":"111111111111","requestParameters":{"roleName":"deployer"}}"#;
+        assert!(resources(role, true).is_empty());
+        let object = r#"{"eventSource":"s3.amazonaws.com","eventName":"GetObject","awsRegion":"us-east-1","recipientAccountId":"111111111111","requestParameters":{"bucketName":"b","key":"k"}}"#;
+        assert_eq!(resources(object, true), vec!["arn:aws:s3:::b/k"]);
     }
 }

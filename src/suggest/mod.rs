@@ -2,7 +2,8 @@
 //! successful call and never more than the principal's current grant.
 //!
 //! The contract, checked by [`check`] before anything is printed:
-//! 1. every successful call in the logs that today's policies allow
+//! 1. every authorized call in the logs (one that succeeded, or failed for
+//!    another reason than a denial) that today's policies allow
 //!    (identity policies within the boundary and SCPs) is allowed by the
 //!    suggestion under the same boundary and SCPs (same action, same
 //!    resource, same observed Region and source IP);
@@ -188,7 +189,10 @@ pub fn suggest(
     let mut left_out = Vec::new();
     for a in usage.into_iter().flat_map(|p| p.actions.iter()) {
         let successes = a.counts.successes();
-        if !a.needs_permission || successes == 0 {
+        // Calls that failed for another reason than a denial were
+        // authorized (`ResourceAlreadyExists`, `NoSuchEntity` probes): the
+        // permission is needed all the same.
+        if !a.needs_permission || a.counts.calls == a.counts.denied {
             continue;
         }
         let Some(action_ref) = catalog.action(&a.action) else {
@@ -569,12 +573,12 @@ fn added_conditions(
             AddedCondition::SourceIp => match a.allowed_source_ips.as_deref() {
                 Some(ips)
                     if !ips.is_empty()
-                        && ips.iter().all(|ip| ip.parse::<std::net::IpAddr>().is_ok()) =>
+                        && ips.iter().all(|ip| crate::compare::public_ip(ip).is_some()) =>
                 {
                     let values = ips
                         .iter()
-                        .map(|ip| match ip.parse::<std::net::IpAddr>() {
-                            Ok(std::net::IpAddr::V4(_)) => format!("{ip}/32"),
+                        .map(|ip| match crate::compare::public_ip(ip) {
+                            Some(std::net::IpAddr::V4(_)) => format!("{ip}/32"),
                             _ => format!("{ip}/128"),
                         })
                         .collect();
@@ -585,7 +589,7 @@ fn added_conditions(
                 }
                 Some(_) => {
                     note.get_or_insert_with(|| {
-                        "no aws:SourceIp condition: some calls came through an AWS service"
+                        "no aws:SourceIp condition: some calls came through an AWS service or a VPC endpoint (private address), where AWS sets no aws:SourceIp"
                             .to_owned()
                     });
                 }
@@ -744,7 +748,7 @@ pub fn check(
 
     // 1. Every observed successful call today's identity policies allow.
     for a in usage.into_iter().flat_map(|p| p.actions.iter()) {
-        if !a.needs_permission || a.counts.successes() == 0 {
+        if !a.needs_permission || a.counts.calls == a.counts.denied {
             continue;
         }
         let Some(action_ref) = catalog.action(&a.action) else {

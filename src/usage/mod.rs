@@ -224,9 +224,9 @@ pub struct PrincipalUsage {
     /// Accounts that received its events.
     pub recipient_accounts: BTreeSet<String>,
     /// For an account seen only as `AWSAccount` (the role owner's copy of
-    /// a cross-account AssumeRole): the temporary keys its calls issued,
-    /// with how many records issued each, so attribution can follow the
-    /// key to whoever made the call.
+    /// a cross-account AssumeRole) and for a web identity provider: the
+    /// temporary keys its calls issued, with how many records issued each,
+    /// so attribution can follow each key to whoever made the call.
     pub issued_keys: BTreeMap<String, u64>,
 }
 
@@ -511,7 +511,10 @@ impl Usage {
             record_session(usage, event, mapping);
         }
         if let Some(issued) = issued_session(event) {
-            if event.principal.kind == PrincipalKind::AwsAccount {
+            if matches!(
+                event.principal.kind,
+                PrincipalKind::AwsAccount | PrincipalKind::WebIdentity
+            ) {
                 *principal
                     .issued_keys
                     .entry(issued.access_key_id.clone())
@@ -641,7 +644,7 @@ fn record_action(usage: &mut ActionUsage, event: &Event<'_>) {
         usage.sample_event_ids.insert(id);
     }
     if event.outcome == Outcome::Success {
-        event.for_each_resource(|r| usage.allowed_resources.insert(r));
+        event.for_each_exact_resource(|r| usage.allowed_resources.insert(r));
         if let Some(ip) = event.record.source_ip.get() {
             usage.allowed_source_ips.insert(ip);
         }

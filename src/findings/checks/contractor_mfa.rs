@@ -5,7 +5,22 @@
 
 use crate::findings::{Check, Confidence, Evidence, Finding, Input, Severity};
 
-use super::mentions;
+use super::entries;
+
+/// Whether a condition block really requires MFA: `Bool
+/// aws:MultiFactorAuthPresent true` (not `BoolIfExists`, which is also true
+/// when the key is absent), or a `NumericLessThan[Equals]` on
+/// `aws:MultiFactorAuthAge`.
+fn requires_mfa(conditions: &str) -> bool {
+    entries(conditions).iter().any(|(op, key, values)| {
+        (op.eq_ignore_ascii_case("Bool")
+            && key.eq_ignore_ascii_case("aws:MultiFactorAuthPresent")
+            && values.iter().any(|v| v.eq_ignore_ascii_case("true")))
+            || (op.starts_with("NumericLessThan")
+                && !op.ends_with("IfExists")
+                && key.eq_ignore_ascii_case("aws:MultiFactorAuthAge"))
+    })
+}
 
 /// See the module docs.
 pub struct ContractorMfa;
@@ -24,7 +39,7 @@ impl Check for ContractorMfa {
             .filter(|p| p.contractor)
         {
             for grant in &party.trusted_by {
-                if mentions(&grant.conditions, "aws:MultiFactorAuth") {
+                if requires_mfa(&grant.conditions) {
                     continue;
                 }
                 out.push(Finding {
@@ -69,5 +84,23 @@ impl Check for ContractorMfa {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::requires_mfa;
+
+    // id_credentials_mfa_configure-api-require.html: `BoolIfExists` is true
+    // for long-term keys too, so it does not require MFA.
+    #[test]
+    fn only_a_real_mfa_condition_counts() {
+        assert!(requires_mfa("Bool aws:MultiFactorAuthPresent=true"));
+        assert!(requires_mfa("NumericLessThan aws:MultiFactorAuthAge=3600"));
+        assert!(!requires_mfa(
+            "BoolIfExists aws:MultiFactorAuthPresent=true"
+        ));
+        assert!(!requires_mfa("Bool aws:MultiFactorAuthPresent=false"));
+        assert!(!requires_mfa(""));
     }
 }

@@ -34,3 +34,25 @@ pub(crate) fn mentions(conditions: &str, key: &str) -> bool {
         .to_ascii_lowercase()
         .contains(&key.to_ascii_lowercase())
 }
+
+/// The `(operator, key, values)` entries of a condition block in its text
+/// form (`StringEquals sts:ExternalId=a|b; Bool aws:SecureTransport=true`,
+/// see [`crate::policy::document::Conditions`]'s `Display`).
+pub(crate) fn entries(conditions: &str) -> Vec<(&str, &str, Vec<&str>)> {
+    conditions
+        .split("; ")
+        .filter_map(|entry| {
+            let (op, rest) = entry.split_once(' ')?;
+            let (key, values) = rest.split_once('=')?;
+            Some((op, key, values.split('|').collect()))
+        })
+        .collect()
+}
+
+/// Whether trust statement actions let the principal assume the role.
+pub(crate) fn allows_assume(actions: &[String]) -> bool {
+    actions.iter().any(|a| {
+        let a = a.to_ascii_lowercase();
+        a == "*" || a == "sts:*" || a.starts_with("sts:assumerole")
+    })
+}

@@ -48,10 +48,15 @@ impl Check for OpenTrust {
                     Some(Match::Not(_)) => true,
                     None => false,
                 };
-                let restricted = s
-                    .conditions
-                    .iter()
-                    .any(|(_, key, _)| RESTRICTING.contains(&key.to_ascii_lowercase().as_str()));
+                // Only a positive match on concrete values narrows who:
+                // `StringNotEquals`, `Null`, `…IfExists` or a `*` value do not.
+                let restricted = s.conditions.iter().any(|(op, key, values)| {
+                    RESTRICTING.contains(&key.to_ascii_lowercase().as_str())
+                        && !op.contains("Not")
+                        && !op.starts_with("Null")
+                        && !op.ends_with("IfExists")
+                        && !values.iter().any(|v| v == "*")
+                });
                 if !open || restricted {
                     continue;
                 }

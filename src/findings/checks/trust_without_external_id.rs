@@ -6,7 +6,7 @@
 
 use crate::findings::{Check, Confidence, Evidence, Finding, Input, Severity};
 
-use super::mentions;
+use super::{allows_assume, mentions};
 
 /// See the module docs.
 pub struct TrustWithoutExternalId;
@@ -27,6 +27,7 @@ impl Check for TrustWithoutExternalId {
             for grant in &party.trusted_by {
                 // Web identity is bound by the token's claims, not ExternalId.
                 if grant.principal.contains(":oidc-provider/")
+                    || !allows_assume(&grant.actions)
                     || mentions(&grant.conditions, "sts:ExternalId")
                 {
                     continue;
