@@ -58,10 +58,17 @@ impl<'p> PolicySet<'p> {
                 None => levels.push((path, vec![scp])),
             }
         }
+        // SCPs do not restrict service-linked roles (Organizations user
+        // guide, "SCP effects on permissions").
+        let scp_levels = if principal.is_service_linked() {
+            Vec::new()
+        } else {
+            levels.into_iter().map(|(_, level)| level).collect()
+        };
         PolicySet {
             identity: principal.identity.iter().collect(),
             boundary: principal.boundary.as_ref(),
-            scp_levels: levels.into_iter().map(|(_, level)| level).collect(),
+            scp_levels,
         }
     }
 
