@@ -449,7 +449,11 @@ impl<'a> Attributor<'a, '_> {
             PrincipalKind::AwsAccount => match issued.caller_account.as_deref() {
                 Some(account) => match self.account_party(account) {
                     Some(party) => Opener::Party(party, Path::AssumedRole),
-                    None => Opener::Own,
+                    // One of our accounts, seen only in the role owner's copy
+                    // (the caller's own copy was not read): a session of ours
+                    // called, but whose session is unknown, so the chain
+                    // cannot be followed.
+                    None => Opener::Unknown,
                 },
                 None => Opener::Unknown,
             },
@@ -461,6 +465,14 @@ impl<'a> Attributor<'a, '_> {
                 match from_chain {
                     Some(Opener::Party(p, path)) => Opener::Party(p, path),
                     Some(Opener::Own) => Opener::Own,
+                    // The parent session was opened before the window: the
+                    // parent role's registry or trust fallback, if any.
+                    Some(Opener::Unknown) if self.fallback_party(&issued.caller).is_some() => {
+                        match self.fallback_party(&issued.caller) {
+                            Some(p) => Opener::Party(p, Path::AssumedRole),
+                            None => Opener::Unknown,
+                        }
+                    }
                     _ => match issued
                         .caller_account
                         .as_deref()
@@ -574,6 +586,24 @@ impl<'a> Attributor<'a, '_> {
             ledger.trusted_by.push(grant);
             ledger.trusted_by.sort();
         }
+    }
+
+    /// Who a role's sessions belong to when their opening call is not in
+    /// the logs read: the registry's vendor for the role, else the one
+    /// outside party its trust policy names.
+    fn fallback_party(&self, role_arn: &str) -> Option<PartyId> {
+        let registered = self
+            .context
+            .registry
+            .and_then(|r| r.by_role(role_arn))
+            .map(|v| PartyId {
+                name: v.name.clone(),
+                identified: Identified::Registry,
+            });
+        registered.or_else(|| {
+            let policies = self.context.iam.and_then(|iam| iam.principal(role_arn));
+            policies.and_then(|r| self.sole_trusted_party(r))
+        })
     }
 
     /// The one outside party a role's trust policy names, if exactly one.
@@ -781,23 +811,7 @@ impl<'a> Attributor<'a, '_> {
                 Opener::Own => {}
                 Opener::Unknown => {
                     let sole = by_trust
-                        .get_or_insert_with(|| {
-                            // The registry's roles first, then a trust
-                            // policy naming exactly one party.
-                            let registered = self
-                                .context
-                                .registry
-                                .and_then(|r| r.by_role(&p.arn))
-                                .map(|v| PartyId {
-                                    name: v.name.clone(),
-                                    identified: Identified::Registry,
-                                });
-                            registered.or_else(|| {
-                                let policies =
-                                    self.context.iam.and_then(|iam| iam.principal(&p.arn));
-                                policies.and_then(|r| self.sole_trusted_party(r))
-                            })
-                        })
+                        .get_or_insert_with(|| self.fallback_party(&p.arn))
                         .clone();
                     match sole {
                         Some(party) => {
@@ -812,6 +826,16 @@ impl<'a> Attributor<'a, '_> {
                                 access_key_id: s.access_key_id.clone(),
                                 events: s.counts.calls,
                                 reason: "the call that opened it is not in the logs read, and the role's trust policy does not name exactly one party".to_owned(),
+                            });
+                        }
+                        // Opened by a call we read but cannot follow (a chain
+                        // from one of our accounts whose own copy is missing).
+                        None if self.issued.contains_key(s.access_key_id.as_str()) => {
+                            self.unattributed.push(Unattributed {
+                                role: p.arn.clone(),
+                                access_key_id: s.access_key_id.clone(),
+                                events: s.counts.calls,
+                                reason: "opened by a session of one of your accounts whose own log copy was not read: read that account's logs too to follow the chain".to_owned(),
                             });
                         }
                         None => {}

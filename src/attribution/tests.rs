@@ -375,3 +375,98 @@ fn no_trust_fallback_when_the_trust_also_names_ourselves() {
     assert_eq!(party(&a, VENDOR).sessions.by_trust, 0);
     assert_eq!(a.unattributed.len(), 1);
 }
+
+/// Runs a handful of records through the scan.
+fn report_of(records: Vec<Value>) -> Report {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("records.json"),
+        json!({"Records": records}).to_string(),
+    )
+    .unwrap();
+    let filters = Filters::default();
+    let inventory = local::discover(&[dir.path()], &filters);
+    let mapper = ActionMapper::new(None);
+    let ctx = ScanContext {
+        filters: &filters,
+        mapper: &mapper,
+        dedupe_window: 86_400,
+        watch: None,
+    };
+    let usage = scan(&inventory, &ctx, &Progress::hidden());
+    Report::build(Vec::new(), &inventory, usage, filters, CatalogUse::Rules)
+}
+
+/// A chain whose first session was opened before the window stays with the
+/// party the first role's trust names.
+#[test]
+fn a_chain_from_a_session_attributed_by_trust_stays_with_that_party() {
+    let data_role = format!("arn:aws:iam::{OURS}:role/DataRole");
+    let chained = assume_role(
+        "t-1",
+        session_call("", "VendorRole", "ASIAOLD", "")["userIdentity"].clone(),
+        &data_role,
+        "chain",
+        Some("ASIACHAINT"),
+    );
+    let report = report_of(vec![
+        session_call("t-0", "VendorRole", "ASIAOLD", "ListBuckets"),
+        chained,
+        session_call("t-2", "DataRole", "ASIACHAINT", "ListBuckets"),
+    ]);
+    let mut iam = crate::policy::iam::IamInventory::new();
+    iam.add_export_json(
+        "iam.json",
+        &json!({"RoleDetailList": [
+            {"RoleName": "VendorRole", "Arn": format!("arn:aws:iam::{OURS}:role/VendorRole"), "Path": "/",
+             "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Principal": {"AWS": format!("arn:aws:iam::{VENDOR}:root")}, "Action": "sts:AssumeRole"}]},
+             "RolePolicyList": [], "AttachedManagedPolicies": []},
+            {"RoleName": "DataRole", "Arn": data_role, "Path": "/",
+             "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Principal": {"AWS": format!("arn:aws:iam::{OURS}:role/VendorRole")}, "Action": "sts:AssumeRole"}]},
+             "RolePolicyList": [], "AttachedManagedPolicies": []}
+        ]})
+        .to_string(),
+    )
+    .unwrap();
+    let a = attribute(
+        &report,
+        &Context {
+            iam: Some(&iam),
+            ..Context::default()
+        },
+    );
+    let vendor = party(&a, VENDOR);
+    assert!(vendor.principals.contains(&data_role), "{vendor:?}");
+    assert_eq!(vendor.sessions.count, 2);
+    assert!(a.unattributed.is_empty());
+}
+
+/// A chain from another of our accounts, read only in the target account:
+/// the chained session is listed as unattributed, not taken as our own.
+#[test]
+fn a_chain_seen_only_from_the_target_account_is_unattributed() {
+    let data_role = format!("arn:aws:iam::{OURS}:role/DataRole");
+    let report = report_of(vec![
+        assume_role(
+            "c-1",
+            json!({"type": "AWSAccount", "principalId": "AROAOTHER:s", "accountId": "222222222222"}),
+            &data_role,
+            "chain",
+            Some("ASIAFROMB"),
+        ),
+        session_call("c-2", "DataRole", "ASIAFROMB", "ListBuckets"),
+    ]);
+    let org: BTreeSet<String> = BTreeSet::from(["222222222222".to_owned()]);
+    let a = attribute(
+        &report,
+        &Context {
+            org,
+            ..Context::default()
+        },
+    );
+    assert!(a.third_parties.is_empty(), "{:?}", a.third_parties);
+    assert_eq!(a.unattributed.len(), 1);
+    assert_eq!(a.unattributed[0].access_key_id, "ASIAFROMB");
+}
