@@ -194,10 +194,22 @@ fn absorb(
         (!service_event).then(|| ctx.mapper.map(event.event_source(), event.event_name()));
     acc.record(&event, mapping);
     if let Some(watch) = ctx.watch
-        && watch.find(record.raw).is_some()
+        && mentions(watch, record.raw)
     {
         acc.touches.push(crate::usage::Touch::of(&event));
     }
+}
+
+/// Whether a record names the watched text as a whole token: `i-0abc`
+/// must not match inside `i-0abcdef`, nor `logs` inside `logs.amazonaws.com`.
+fn mentions(watch: &memchr::memmem::Finder<'_>, raw: &[u8]) -> bool {
+    let part_of_name = |b: u8| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.';
+    let len = watch.needle().len();
+    watch.find_iter(raw).any(|at| {
+        let before = at.checked_sub(1).map(|i| raw[i]);
+        let after = raw.get(at + len).copied();
+        !before.is_some_and(part_of_name) && !after.is_some_and(part_of_name)
+    })
 }
 
 /// Attributes the report's activity to third parties.
@@ -337,6 +349,20 @@ mod tests {
     use crate::report::CatalogUse;
     use crate::source::local;
     use crate::testutil::{real_catalog, shared_data_dir};
+
+    #[test]
+    fn a_watched_id_matches_only_as_a_whole_token() {
+        let finder = memchr::memmem::Finder::new("i-0abc");
+        assert!(mentions(&finder, br#"{"instanceId":"i-0abc"}"#));
+        assert!(mentions(
+            &finder,
+            b"arn:aws:ec2:us-east-1:1:instance/i-0abc"
+        ));
+        assert!(!mentions(&finder, br#"{"instanceId":"i-0abcdef"}"#));
+        let logs = memchr::memmem::Finder::new("logs");
+        assert!(!mentions(&logs, br#"{"eventSource":"logs.amazonaws.com"}"#));
+        assert!(mentions(&logs, b"arn:aws:s3:::logs/a.gz"));
+    }
 
     /// Every real dataset (`shared/realdata`) through `suggest`, for every
     /// role and IAM user it shows, with an administrator grant (the

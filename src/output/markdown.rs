@@ -217,11 +217,32 @@ fn party(report: &Report, p: &Ledger, out: &mut dyn Write) -> io::Result<()> {
             })
             .collect();
         writeln!(out, "By access level: {}.", levels.join(", "))?;
-        writeln!(
-            out,
-            "Take away the unused: `vendortrail suggest <SOURCE> --iam <FILE> --principal {}`.",
-            c.principal
-        )?;
+        let suggested = p
+            .grants
+            .iter()
+            .find(|g| g.principal == c.principal)
+            .and_then(|g| g.suggested_policy.as_ref());
+        match suggested {
+            Some(documents) => {
+                writeln!(out)?;
+                writeln!(
+                    out,
+                    "<details><summary>Least-privilege policy for <code>{}</code> (checked: every observed call allowed, nothing beyond today's grant)</summary>",
+                    c.principal
+                )?;
+                writeln!(out)?;
+                writeln!(out, "```json")?;
+                write!(out, "{}", crate::suggest::render::json(documents))?;
+                writeln!(out, "```")?;
+                writeln!(out)?;
+                writeln!(out, "</details>")?;
+            }
+            None => writeln!(
+                out,
+                "Take away the unused: `vendortrail suggest <SOURCE> --iam <FILE> --principal {}`.",
+                c.principal
+            )?,
+        }
     }
     Ok(())
 }
