@@ -2,9 +2,9 @@
 //! resource, with its principal and third party, oldest first.
 //!
 //! "Touched" means the record names the resource anywhere (`resources[]`,
-//! request parameters, response elements): the id is matched as text, so an
-//! instance id, a bucket name or a key ARN all work, and so does anything
-//! else a record can name.
+//! request parameters, response elements) as a whole token: an instance
+//! id, a bucket name or a key ARN all work, and `i-0abc` does not match
+//! inside `i-0abcdef`.
 
 use std::io::Write;
 use std::process::ExitCode;
