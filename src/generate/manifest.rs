@@ -153,6 +153,12 @@ pub struct VendorEntry {
     pub events_attributed: u64,
     /// Manifest principal keys that carry the vendor's activity.
     pub principals: Vec<String>,
+    /// Risks planted in the scenario, by check id, that a vendor review
+    /// must find (with the IAM exports): no ExternalId on a SaaS trust, a
+    /// stale integration whose AssumeRole calls fail, a contractor without
+    /// MFA, a trust nobody used. Derived from the scenario's own facts.
+    #[serde(default)]
+    pub planted_findings: Vec<String>,
 }
 
 /// Delivery traps planted in the corpus.

@@ -437,6 +437,26 @@ fn finish(
     Ok(manifest)
 }
 
+/// The risks a scenario plants (see [`VendorEntry::planted_findings`]).
+fn planted_findings(v: &scenario::VendorDef, sessions: u64) -> Vec<String> {
+    let mut out = Vec::new();
+    let trusts_outside = matches!(v.kind, "cross_account_role" | "role_chain");
+    let contractor = v.name == scenario::vendor::CONTRACTOR;
+    if trusts_outside && v.external_id.is_none() && !contractor {
+        out.push("trust-without-external-id");
+    }
+    if v.kind == "failed_assume_role" {
+        out.push("refused-assume-role");
+    }
+    if contractor {
+        out.push("contractor-mfa");
+    }
+    if trusts_outside && sessions == 0 {
+        out.push("unused-access");
+    }
+    out.into_iter().map(str::to_owned).collect()
+}
+
 /// The vendor entries from the static cast and the tally.
 fn vendors(tally: &Tally) -> Vec<VendorEntry> {
     scenario::VENDORS
@@ -452,6 +472,7 @@ fn vendors(tally: &Tally) -> Vec<VendorEntry> {
                 external_id: v.external_id.map(str::to_owned),
                 expected_sessions: sessions,
                 events_attributed: events,
+                planted_findings: planted_findings(v, sessions),
                 principals,
             }
         })

@@ -441,3 +441,41 @@ fn who_lists_every_event_that_touched_a_resource() {
         }
     }
 }
+
+/// The risks each vendor scenario planted (`planted_findings` in the
+/// manifest, derived by the generator from the scenario's facts) are
+/// exactly the findings of those checks for that party.
+#[test]
+fn planted_findings_match_the_manifest_exactly() {
+    let (_, found) = findings(&iam_flags());
+    let planted_checks = [
+        "trust-without-external-id",
+        "refused-assume-role",
+        "contractor-mfa",
+    ];
+    for v in vendors() {
+        let name = v["name"].as_str().unwrap();
+        let want: BTreeSet<String> = strings(&v["planted_findings"]);
+        let got: BTreeSet<String> = found
+            .iter()
+            .filter(|f| f.2 == name && planted_checks.contains(&f.0.as_str()))
+            .map(|f| f.0.clone())
+            .collect();
+        let want_planted: BTreeSet<String> = want
+            .iter()
+            .filter(|c| planted_checks.contains(&c.as_str()))
+            .cloned()
+            .collect();
+        assert_eq!(got, want_planted, "{name}");
+        // A trust nobody used is planted for the dormant vendor: found as
+        // an unused trust of its role.
+        if want.contains("unused-access") {
+            assert!(
+                found
+                    .iter()
+                    .any(|f| f.0 == "unused-access" && f.2 == name && f.3.contains(":role/")),
+                "{name}"
+            );
+        }
+    }
+}
