@@ -107,6 +107,8 @@ pub struct PrincipalReport {
     /// For `aws_account` principals: temporary keys its calls issued, with
     /// the records that issued each.
     pub issued_keys: BTreeMap<String, u64>,
+    /// Events an AWS service made for it or raised.
+    pub service_made: u64,
 }
 
 /// What was read and what was not.
@@ -362,6 +364,7 @@ fn principal_report(arn: String, p: PrincipalUsage, own: &BTreeSet<String>) -> P
         user_agents: Values::from(&agents),
         recipient_accounts: p.recipient_accounts.iter().cloned().collect(),
         issued_keys: p.issued_keys,
+        service_made: p.service_made,
     }
 }
 

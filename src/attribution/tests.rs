@@ -470,3 +470,51 @@ fn a_chain_seen_only_from_the_target_account_is_unattributed() {
     assert_eq!(a.unattributed.len(), 1);
     assert_eq!(a.unattributed[0].access_key_id, "ASIAFROMB");
 }
+
+/// `root-activity` (CIS root-usage filter): a service acting for root is
+/// not root activity; root's own console sign-in is.
+#[test]
+fn root_activity_skips_what_services_did_for_root() {
+    let root = |id: &str, invoked_by: Option<&str>, name: &str, source: &str| {
+        let mut who = json!({"type": "Root", "principalId": OURS, "arn": format!("arn:aws:iam::{OURS}:root"), "accountId": OURS});
+        if let Some(service) = invoked_by {
+            who["invokedBy"] = json!(service);
+        }
+        json!({"eventVersion": "1.08", "userIdentity": who, "eventTime": "2024-03-04T09:00:00Z",
+               "eventSource": source, "eventName": name, "awsRegion": "us-east-1",
+               "sourceIPAddress": "198.51.100.1", "eventID": id, "eventType": "AwsApiCall",
+               "recipientAccountId": OURS})
+    };
+    let run = |records: Vec<Value>| {
+        let report = report_of(records);
+        let attribution = attribute(&report, &Context::default());
+        crate::findings::run_all(&crate::findings::Input {
+            report: &report,
+            attribution: &attribution,
+            iam: None,
+            grants: None,
+            registry: None,
+        })
+        .into_iter()
+        .filter(|f| f.check == "root-activity")
+        .count()
+    };
+    assert_eq!(
+        run(vec![root(
+            "r-1",
+            Some("support.amazonaws.com"),
+            "DescribeCases",
+            "support.amazonaws.com"
+        )]),
+        0
+    );
+    assert_eq!(
+        run(vec![root(
+            "r-2",
+            None,
+            "ConsoleLogin",
+            "signin.amazonaws.com"
+        )]),
+        1
+    );
+}

@@ -330,6 +330,7 @@ fn usage_of(reports: Vec<ActionReport>) -> PrincipalReport {
         user_agents: no_values(),
         recipient_accounts: Vec::new(),
         issued_keys: Default::default(),
+        service_made: 0,
     }
 }
 

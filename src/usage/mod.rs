@@ -228,6 +228,9 @@ pub struct PrincipalUsage {
     /// temporary keys its calls issued, with how many records issued each,
     /// so attribution can follow each key to whoever made the call.
     pub issued_keys: BTreeMap<String, u64>,
+    /// Events an AWS service made for it (`invokedBy`) or raised
+    /// (`AwsServiceEvent`).
+    pub service_made: u64,
 }
 
 impl PrincipalUsage {
@@ -240,6 +243,7 @@ impl PrincipalUsage {
             sessions: FastMap::default(),
             recipient_accounts: BTreeSet::new(),
             issued_keys: BTreeMap::new(),
+            service_made: 0,
         }
     }
 
@@ -247,6 +251,7 @@ impl PrincipalUsage {
         self.events.merge(&other.events);
         self.accounts.extend(other.accounts);
         self.recipient_accounts.extend(other.recipient_accounts);
+        self.service_made += other.service_made;
         for (key, n) in other.issued_keys {
             *self.issued_keys.entry(key).or_default() += n;
         }
@@ -475,6 +480,17 @@ impl Usage {
                 .or_insert_with(|| PrincipalUsage::new(event.principal.kind)),
         };
         principal.events.add(event.outcome, event.time);
+        // An AWS service acting for the principal (`invokedBy`), or an
+        // event a service raised: not the principal's own doing.
+        if event
+            .record
+            .user_identity
+            .get()
+            .is_some_and(|u| u.invoked_by.get().is_some())
+            || event.record.event_type.get() == Some("AwsServiceEvent")
+        {
+            principal.service_made += 1;
+        }
         if let Some(account) = event.principal.account
             && !principal.accounts.contains(account)
         {

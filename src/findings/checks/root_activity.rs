@@ -1,6 +1,9 @@
 //! `root-activity`: the root user of an account acted: console sign-in, or
 //! calls with a root access key (which should not exist)
 //! (<https://docs.aws.amazon.com/IAM/latest/UserGuide/root-user-best-practices.html>).
+//! As in the CIS root-usage metric filter, events an AWS service made for
+//! root (`invokedBy`) or raised (`AwsServiceEvent`) are not root activity;
+//! failed sign-ins are counted apart.
 
 use crate::event::PrincipalKind;
 use crate::findings::{Check, Confidence, Evidence, Finding, Input, Severity};
@@ -21,18 +24,24 @@ impl Check for RootActivity {
             .iter()
             .filter(|p| p.kind == PrincipalKind::Root)
         {
+            let own_events = p.events.calls.saturating_sub(p.service_made);
+            if own_events == 0 {
+                continue;
+            }
             let keys: Vec<&str> = p
                 .sessions
                 .iter()
                 .map(|s| s.access_key_id.as_str())
                 .filter(|k| k.starts_with("AKIA"))
                 .collect();
-            let console: u64 = p
+            let (console, failed) = p
                 .actions
                 .iter()
                 .filter(|a| a.action.ends_with(":ConsoleLogin"))
-                .map(|a| a.counts.calls)
-                .sum();
+                .fold((0, 0), |(ok, failed), a| {
+                    let bad = a.counts.denied + a.counts.errors;
+                    (ok + a.counts.calls - bad, failed + bad)
+                });
             let samples: Vec<String> = p
                 .actions
                 .iter()
@@ -45,7 +54,19 @@ impl Check for RootActivity {
                     format!("calls with root access keys {}", keys.join(", ")),
                 )
             } else if console > 0 {
-                (Severity::High, format!("{console} console sign-ins"))
+                (
+                    Severity::High,
+                    if failed > 0 {
+                        format!("{console} console sign-ins ({failed} failed attempts)")
+                    } else {
+                        format!("{console} console sign-ins")
+                    },
+                )
+            } else if failed > 0 {
+                (
+                    Severity::Medium,
+                    format!("{failed} failed console sign-in attempts"),
+                )
             } else {
                 (Severity::High, "activity".to_owned())
             };
@@ -55,7 +76,7 @@ impl Check for RootActivity {
                 confidence: Confidence::High,
                 third_party: None,
                 principal: Some(p.arn.clone()),
-                message: format!("root user {}: {what}, {} events", p.arn, p.events.calls),
+                message: format!("root user {}: {what}, {own_events} events", p.arn),
                 evidence: Evidence {
                     event_ids: samples,
                     facts: vec![format!(
