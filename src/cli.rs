@@ -131,6 +131,10 @@ pub struct PartyArgs {
     /// accounts with (default: the copy `vendortrail data update` cached).
     #[arg(long = "known-accounts", value_name = "FILE")]
     pub known_accounts: Option<PathBuf>,
+    /// The IAM credential report (CSV from `aws iam get-credential-report`):
+    /// key ages and console access of vendor IAM users.
+    #[arg(long = "credential-report", value_name = "FILE")]
+    pub credential_report: Option<PathBuf>,
 }
 
 /// `vendortrail analyze`.

@@ -268,6 +268,7 @@ pub fn findings(
     report: &Report,
     iam: Option<&IamInventory>,
     registry: Option<&crate::attribution::registry::Registry>,
+    credentials: Option<&crate::attribution::credentials::CredentialReport>,
 ) -> Vec<crate::findings::Finding> {
     crate::findings::run_all(&crate::findings::Input {
         report,
@@ -275,6 +276,7 @@ pub fn findings(
         iam,
         grants: report.grants.as_deref(),
         registry,
+        credentials,
     })
 }
 

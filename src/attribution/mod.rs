@@ -21,6 +21,7 @@
 //!   direct access through resource policies (a caller from outside the
 //!   recipient account): the account's party.
 
+pub mod credentials;
 pub mod known;
 pub mod org;
 pub mod registry;

@@ -494,6 +494,7 @@ fn root_activity_skips_what_services_did_for_root() {
             iam: None,
             grants: None,
             registry: None,
+            credentials: None,
         })
         .into_iter()
         .filter(|f| f.check == "root-activity")

@@ -166,7 +166,12 @@ pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
         let catalog = super::require_catalog(&mapper, "--iam")?;
         pipeline::party_grants(&mut report, iam, catalog, &mapper);
     }
-    report.findings = pipeline::findings(&report, iam.as_ref(), parties.registry.as_ref());
+    report.findings = pipeline::findings(
+        &report,
+        iam.as_ref(),
+        parties.registry.as_ref(),
+        parties.credentials.as_ref(),
+    );
     if args.scan.stats {
         print_stats(&report, started.elapsed());
     }

@@ -113,6 +113,8 @@ pub struct Parties {
     pub known: Option<crate::attribution::known::KnownAccounts>,
     /// `--org`.
     pub org: Option<crate::attribution::org::OrgAccounts>,
+    /// `--credential-report`.
+    pub credentials: Option<crate::attribution::credentials::CredentialReport>,
 }
 
 impl Parties {
@@ -147,9 +149,15 @@ pub fn load_parties(
         refdata::cached_known_accounts(&cache)
     });
     let known = known_path.as_deref().map(KnownAccounts::load).transpose()?;
+    let credentials = args
+        .credential_report
+        .as_deref()
+        .map(crate::attribution::credentials::CredentialReport::load)
+        .transpose()?;
     Ok(Parties {
         registry,
         known,
         org,
+        credentials,
     })
 }

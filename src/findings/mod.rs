@@ -110,6 +110,8 @@ pub struct Input<'a> {
     pub grants: Option<&'a [Comparison]>,
     /// The vendor registry, with `--vendors`.
     pub registry: Option<&'a Registry>,
+    /// The IAM credential report, with `--credential-report`.
+    pub credentials: Option<&'a crate::attribution::credentials::CredentialReport>,
 }
 
 /// A check: one risk, looked for everywhere it can be.

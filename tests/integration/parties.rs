@@ -479,3 +479,47 @@ fn planted_findings_match_the_manifest_exactly() {
         }
     }
 }
+
+/// With the IAM credential report, the vendor IAM user's key ages, unused
+/// keys, second active key and console password are found.
+#[test]
+fn the_credential_report_reveals_vendor_key_hygiene() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let report = dir.path().join("credential-report.csv");
+    std::fs::write(
+        &report,
+        "user,arn,user_creation_time,password_enabled,password_last_used,password_last_changed,password_next_rotation,mfa_active,access_key_1_active,access_key_1_last_rotated,access_key_1_last_used_date,access_key_1_last_used_region,access_key_1_last_used_service,access_key_2_active,access_key_2_last_rotated,access_key_2_last_used_date,access_key_2_last_used_region,access_key_2_last_used_service,cert_1_active,cert_1_last_rotated,cert_2_active,cert_2_last_rotated\n\
+         vendor-ci-deployer,arn:aws:iam::111111111111:user/vendor-ci-deployer,2021-01-01T00:00:00+00:00,true,2024-02-01T00:00:00+00:00,2021-01-01T00:00:00+00:00,N/A,false,true,2021-01-02T00:00:00+00:00,2024-03-05T00:00:00+00:00,us-east-1,lambda,true,2023-06-01T00:00:00+00:00,N/A,N/A,N/A,false,N/A,false,N/A\n",
+    )
+    .expect("write");
+    let mut cmd = vendortrail();
+    cmd.arg("analyze")
+        .arg(corpus().join("AWSLogs"))
+        .args(["--format", "json", "--catalog"])
+        .arg(catalog_dir())
+        .args(["--vendors", &registry()])
+        .arg("--credential-report")
+        .arg(&report);
+    let out = run_ok(&mut cmd);
+    let doc: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let user = format!("{PROD}:user/vendor-ci-deployer");
+    let messages: BTreeSet<String> = doc["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["check"] == "vendor-iam-user" && f["principal"] == user.as_str())
+        .map(|f| f["message"].as_str().unwrap().to_owned())
+        .collect();
+    // Two active keys, a console password, both keys older than 90 days,
+    // the second never used.
+    let expected: BTreeSet<String> = [
+        format!("vendor user {user} has 2 active access keys"),
+        format!("vendor user {user} has a console password"),
+        format!("access key 1 of vendor user {user} is older than 90 days"),
+        format!("access key 2 of vendor user {user} is older than 90 days"),
+        format!("access key 2 of vendor user {user} unused for 90 days"),
+    ]
+    .into_iter()
+    .collect();
+    assert_eq!(messages, expected);
+}

@@ -2,8 +2,10 @@
 //! one access key in use or listed, console sign-ins, and keys unused for
 //! 90 days within the window read
 //! (<https://docs.aws.amazon.com/IAM/latest/UserGuide/best-practices.html#rotate-credentials>).
-//! Key ages need the credential report, which IAM exports do not hold; the
-//! check uses what the logs and the export show.
+//! With `--credential-report` it also reads key ages, last use and console
+//! passwords from the IAM credential report, which exports do not hold:
+//! a key older than 90 days, a key unused for 90 days, more than one active
+//! key, console access.
 
 use std::collections::BTreeSet;
 
@@ -68,6 +70,57 @@ impl Check for VendorIamUser {
                     },
                     remediation: "Replace the vendor's IAM user with a role it assumes (with an ExternalId) or web identity; until then keep one active key and rotate it.",
                 };
+                if let Some(creds) = input.credentials.and_then(|c| c.users.get(user.as_str())) {
+                    let as_of = input.credentials.and_then(|c| c.as_of);
+                    let active = creds.keys.iter().filter(|k| k.active).count();
+                    if active > 1 {
+                        out.push(finding(
+                            Severity::Medium,
+                            format!("vendor user {user} has {active} active access keys"),
+                            vec!["credential report".to_owned()],
+                        ));
+                    }
+                    if creds.password_enabled {
+                        out.push(finding(
+                            Severity::Medium,
+                            format!("vendor user {user} has a console password"),
+                            vec!["credential report: password_enabled".to_owned()],
+                        ));
+                    }
+                    for (n, key) in creds.keys.iter().enumerate().filter(|(_, k)| k.active) {
+                        let Some(as_of) = as_of else { break };
+                        if key.last_rotated.is_some_and(|t| as_of - t >= NINETY_DAYS) {
+                            out.push(finding(
+                                Severity::Medium,
+                                format!(
+                                    "access key {} of vendor user {user} is older than 90 days",
+                                    n + 1
+                                ),
+                                vec![format!(
+                                    "last rotated {}",
+                                    key.last_rotated
+                                        .map(crate::time::format_rfc3339)
+                                        .unwrap_or_default()
+                                )],
+                            ));
+                        }
+                        if key.last_used.is_none_or(|t| as_of - t >= NINETY_DAYS) {
+                            out.push(finding(
+                                Severity::Low,
+                                format!(
+                                    "access key {} of vendor user {user} unused for 90 days",
+                                    n + 1
+                                ),
+                                vec![format!(
+                                    "last used {}",
+                                    key.last_used
+                                        .map_or("never".to_owned(), crate::time::format_rfc3339)
+                                )],
+                            ));
+                        }
+                    }
+                    continue;
+                }
                 if keys.len() > 1 {
                     out.push(finding(
                         Severity::Medium,
