@@ -109,32 +109,37 @@ impl<'r> Event<'r> {
     /// `resources[]`, or, when it names none, ARNs built from request
     /// parameters that name a resource (bucket and key, role, function,
     /// table, instance, ...).
-    pub fn for_each_resource(&self, each: impl FnMut(&str)) {
-        self.resources(false, each);
+    pub fn for_each_resource(&self, mut each: impl FnMut(&str)) {
+        self.for_each_resource_exactness(|arn, _| each(arn));
     }
 
     /// Like [`Event::for_each_resource`], but only ARNs that are the
     /// resource's real ARN: not those built from a name that leaves out
     /// part of it (an IAM role or user's path, a secret's random suffix, a
     /// KMS alias). A least-privilege policy may only name these.
-    pub fn for_each_exact_resource(&self, each: impl FnMut(&str)) {
-        self.resources(true, each);
+    pub fn for_each_exact_resource(&self, mut each: impl FnMut(&str)) {
+        self.for_each_resource_exactness(|arn, exact| {
+            if exact {
+                each(arn);
+            }
+        });
     }
 
-    fn resources(&self, exact_only: bool, mut each: impl FnMut(&str)) {
+    /// Every resource of [`Event::for_each_resource`], with whether it is
+    /// exact (see [`Event::for_each_exact_resource`]): one pass for callers
+    /// that want both.
+    pub fn for_each_resource_exactness(&self, mut each: impl FnMut(&str, bool)) {
         let mut named = 0;
         self.record.for_each_resource_arn(|arn| {
             named += 1;
-            each(arn);
+            each(arn, true);
         });
         if named > 0 {
             return;
         }
         if let Some(params) = self.record.request_parameters.get() {
             for (arn, exact) in params_resources(self, params) {
-                if exact || !exact_only {
-                    each(&arn);
-                }
+                each(&arn, exact);
             }
         }
     }

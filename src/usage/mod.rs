@@ -655,15 +655,20 @@ fn record_action(usage: &mut ActionUsage, event: &Event<'_>) {
     if let Some(agent) = event.record.user_agent.get() {
         usage.user_agents.insert(agent);
     }
-    event.for_each_resource(|r| usage.resources.insert(r));
+    // One pass over the resources: all of them describe the calls, the
+    // exact ones of successful calls are what a suggestion may name.
+    let succeeded = event.outcome == Outcome::Success;
+    event.for_each_resource_exactness(|r, exact| {
+        usage.resources.insert(r);
+        if succeeded && exact {
+            usage.allowed_resources.insert(r);
+        }
+    });
     if let Some(id) = event.record.event_id.get() {
         usage.sample_event_ids.insert(id);
     }
-    if event.outcome == Outcome::Success {
-        event.for_each_exact_resource(|r| usage.allowed_resources.insert(r));
-        if let Some(ip) = event.record.source_ip.get() {
-            usage.allowed_source_ips.insert(ip);
-        }
+    if succeeded && let Some(ip) = event.record.source_ip.get() {
+        usage.allowed_source_ips.insert(ip);
     }
 }
 
