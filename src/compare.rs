@@ -131,6 +131,20 @@ pub enum UngrantedReason {
     Unexplained,
 }
 
+impl UngrantedReason {
+    /// The name used in every output (as serialized).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UngrantedReason::Refused => "refused",
+            UngrantedReason::OutsideBoundaryOrScp => "outside_boundary_or_scp",
+            UngrantedReason::ServiceOnBehalf => "service_on_behalf",
+            UngrantedReason::ResourcePolicy => "resource_policy",
+            UngrantedReason::NotInCatalog => "not_in_catalog",
+            UngrantedReason::Unexplained => "unexplained",
+        }
+    }
+}
+
 /// An action the logs show but the identity policies do not grant.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Ungranted {

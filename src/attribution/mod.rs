@@ -56,6 +56,19 @@ pub enum Identified {
     IamTag,
 }
 
+impl Identified {
+    /// The name used in every output (as serialized).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Identified::Registry => "registry",
+            Identified::KnownAccounts => "known_accounts",
+            Identified::UnknownAccount => "unknown_account",
+            Identified::OidcProvider => "oidc_provider",
+            Identified::IamTag => "iam_tag",
+        }
+    }
+}
+
 /// The IAM user tag that names the vendor a user was made for.
 pub const VENDOR_TAG: &str = "vendor";
 
@@ -75,11 +88,34 @@ pub enum Path {
     AssumeRoleCalls,
 }
 
+impl Path {
+    /// The name used in every output (as serialized).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Path::AssumedRole => "assumed_role",
+            Path::WebIdentity => "web_identity",
+            Path::IamUser => "iam_user",
+            Path::DirectAccess => "direct_access",
+            Path::AssumeRoleCalls => "assume_role_calls",
+        }
+    }
+}
+
 /// A third party's identity.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 struct PartyId {
     name: String,
     identified: Identified,
+}
+
+impl PartyId {
+    /// A vendor of the registry.
+    fn registered(vendor: &registry::Vendor) -> PartyId {
+        PartyId {
+            name: vendor.name.clone(),
+            identified: Identified::Registry,
+        }
+    }
 }
 
 /// Sessions a party opened.
@@ -284,10 +320,7 @@ pub fn attribute(report: &Report, context: &Context<'_>) -> Attribution {
     // is an answer a review needs.
     if let Some(registry) = context.registry {
         for vendor in registry.vendors() {
-            a.ledger(&PartyId {
-                name: vendor.name.clone(),
-                identified: Identified::Registry,
-            });
+            a.ledger(&PartyId::registered(vendor));
         }
     }
     let Attributor {
@@ -335,10 +368,7 @@ impl<'a> Attributor<'a, '_> {
             return None;
         }
         if let Some(v) = self.context.registry.and_then(|r| r.by_account(account)) {
-            return Some(PartyId {
-                name: v.name.clone(),
-                identified: Identified::Registry,
-            });
+            return Some(PartyId::registered(v));
         }
         if let Some(k) = self
             .context
@@ -364,10 +394,7 @@ impl<'a> Attributor<'a, '_> {
             .registry
             .and_then(|r| r.by_oidc(provider, subject))
         {
-            Some(v) => PartyId {
-                name: v.name.clone(),
-                identified: Identified::Registry,
-            },
+            Some(v) => PartyId::registered(v),
             None => PartyId {
                 name: provider.to_owned(),
                 identified: Identified::OidcProvider,
@@ -388,10 +415,7 @@ impl<'a> Attributor<'a, '_> {
             })
         });
         match vendor {
-            Some(v) => PartyId {
-                name: v.name.clone(),
-                identified: Identified::Registry,
-            },
+            Some(v) => PartyId::registered(v),
             None => self.provider_party(provider, None),
         }
     }
@@ -404,10 +428,7 @@ impl<'a> Attributor<'a, '_> {
                 .or_else(|| access_key.and_then(|k| registry.by_access_key(k)))
         });
         if let Some(vendor) = registered {
-            return Some(PartyId {
-                name: vendor.name.clone(),
-                identified: Identified::Registry,
-            });
+            return Some(PartyId::registered(vendor));
         }
         // A `vendor` tag on the user in the IAM export names its party.
         let tag = self
@@ -422,10 +443,7 @@ impl<'a> Attributor<'a, '_> {
             })
             .filter(|v| !v.is_empty())?;
         Some(match self.context.registry.and_then(|r| r.by_name(&tag)) {
-            Some(vendor) => PartyId {
-                name: vendor.name.clone(),
-                identified: Identified::Registry,
-            },
+            Some(vendor) => PartyId::registered(vendor),
             None => PartyId {
                 name: tag,
                 identified: Identified::IamTag,
@@ -463,18 +481,16 @@ impl<'a> Attributor<'a, '_> {
                     .caller_access_key_id
                     .as_deref()
                     .map(|k| self.opener(k, depth + 1));
-                match from_chain {
-                    Some(Opener::Party(p, path)) => Opener::Party(p, path),
-                    Some(Opener::Own) => Opener::Own,
-                    // The parent session was opened before the window: the
-                    // parent role's registry or trust fallback, if any.
-                    Some(Opener::Unknown) if self.fallback_party(&issued.caller).is_some() => {
-                        match self.fallback_party(&issued.caller) {
-                            Some(p) => Opener::Party(p, Path::AssumedRole),
-                            None => Opener::Unknown,
-                        }
-                    }
-                    _ => match issued
+                // The parent session was opened before the window: the
+                // parent role's registry or trust fallback, if any.
+                let fallback = matches!(from_chain, Some(Opener::Unknown))
+                    .then(|| self.fallback_party(&issued.caller))
+                    .flatten();
+                match (from_chain, fallback) {
+                    (Some(Opener::Party(p, path)), _) => Opener::Party(p, path),
+                    (Some(Opener::Own), _) => Opener::Own,
+                    (_, Some(p)) => Opener::Party(p, Path::AssumedRole),
+                    (from_chain, None) => match issued
                         .caller_account
                         .as_deref()
                         .and_then(|a| self.account_party(a))
@@ -510,13 +526,7 @@ impl<'a> Attributor<'a, '_> {
                 .registry
                 .and_then(|r| r.by_oidc(&issued.caller, None))
             {
-                Some(v) => Opener::Party(
-                    PartyId {
-                        name: v.name.clone(),
-                        identified: Identified::Registry,
-                    },
-                    Path::WebIdentity,
-                ),
+                Some(v) => Opener::Party(PartyId::registered(v), Path::WebIdentity),
                 None => Opener::Own,
             },
             _ => match issued
@@ -597,10 +607,7 @@ impl<'a> Attributor<'a, '_> {
             .context
             .registry
             .and_then(|r| r.by_role(role_arn))
-            .map(|v| PartyId {
-                name: v.name.clone(),
-                identified: Identified::Registry,
-            });
+            .map(PartyId::registered);
         registered.or_else(|| {
             let policies = self.context.iam.and_then(|iam| iam.principal(role_arn));
             policies.and_then(|r| self.sole_trusted_party(r))
@@ -743,10 +750,7 @@ impl<'a> Attributor<'a, '_> {
                 {
                     self.whole(p, &party);
                     let ledger = self.ledger(&party);
-                    ledger.span = (
-                        min_time(ledger.span.0, p.events.first_seen),
-                        max_time(ledger.span.1, p.events.last_seen),
-                    );
+                    widen(&mut ledger.span, &p.events);
                     ledger.add_context(p);
                     ledger
                         .own_accounts
@@ -914,6 +918,14 @@ impl ActionCalls {
     }
 }
 
+/// Widens a (first, last) span to cover `counts`.
+fn widen(span: &mut (Option<Timestamp>, Option<Timestamp>), counts: &Counts) {
+    *span = (
+        min_time(span.0, counts.first_seen),
+        max_time(span.1, counts.last_seen),
+    );
+}
+
 fn min_time(a: Option<Timestamp>, b: Option<Timestamp>) -> Option<Timestamp> {
     match (a, b) {
         (Some(x), Some(y)) => Some(x.min(y)),
@@ -962,10 +974,7 @@ impl Ledger {
         self.events += counts.calls;
         self.denied += counts.denied;
         self.errors += counts.errors;
-        self.span = (
-            min_time(self.span.0, counts.first_seen),
-            max_time(self.span.1, counts.last_seen),
-        );
+        widen(&mut self.span, counts);
     }
 
     /// A whole principal's activity; its temporary keys (`ASIA…`, an
@@ -980,15 +989,7 @@ impl Ledger {
             .iter()
             .filter(|s| s.access_key_id.starts_with("ASIA"))
         {
-            self.sessions.count += 1;
-            self.session_span = (
-                min_time(self.session_span.0, s.counts.first_seen),
-                max_time(self.session_span.1, s.counts.last_seen),
-            );
-            self.sessions
-                .names
-                .extend(s.names.iter().map(|n| n.to_string()));
-            self.sessions.with_mfa += u64::from(s.mfa == Some(true));
+            self.note_session(s);
         }
         self.add_context(p);
         self.own_accounts
@@ -1012,25 +1013,27 @@ impl Ledger {
         self.count(&s.counts);
         self.own_accounts
             .extend(p.recipient_accounts.iter().cloned());
-        self.sessions.count += 1;
+        self.note_session(s);
         self.sessions.by_trust += u64::from(by_trust);
-        self.session_span = (
-            min_time(self.session_span.0, s.counts.first_seen),
-            max_time(self.session_span.1, s.counts.last_seen),
-        );
-        self.sessions
-            .names
-            .extend(s.names.iter().map(|n| n.to_string()));
         self.sessions
             .source_identities
             .extend(s.source_identities.iter().map(|n| n.to_string()));
-        self.sessions.with_mfa += u64::from(s.mfa == Some(true));
         for (action, counts) in &s.actions {
             self.actions
                 .entry(action.to_string())
                 .or_default()
                 .add(counts);
         }
+    }
+
+    /// One more session: its count, times, names and MFA.
+    fn note_session(&mut self, s: &crate::report::SessionReport) {
+        self.sessions.count += 1;
+        widen(&mut self.session_span, &s.counts);
+        self.sessions
+            .names
+            .extend(s.names.iter().map(|n| n.to_string()));
+        self.sessions.with_mfa += u64::from(s.mfa == Some(true));
     }
 
     /// Where a principal used by this party alone called from and to.

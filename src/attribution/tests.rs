@@ -182,20 +182,7 @@ fn records() -> Vec<Value> {
 }
 
 fn report() -> Report {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("records.json");
-    std::fs::write(&path, json!({"Records": records()}).to_string()).unwrap();
-    let filters = Filters::default();
-    let inventory = local::discover(&[dir.path()], &filters);
-    let mapper = ActionMapper::new(None);
-    let ctx = ScanContext {
-        filters: &filters,
-        mapper: &mapper,
-        dedupe_window: 86_400,
-        watch: None,
-    };
-    let usage = scan(&inventory, &ctx, &Progress::hidden());
-    Report::build(Vec::new(), &inventory, usage, filters, CatalogUse::Rules)
+    report_of(records())
 }
 
 fn registry() -> Registry {

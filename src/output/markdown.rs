@@ -116,12 +116,7 @@ fn party(report: &Report, p: &Ledger, out: &mut dyn Write) -> io::Result<()> {
     let paths: Vec<String> = p
         .paths
         .iter()
-        .filter_map(|x| {
-            serde_json::to_value(x)
-                .ok()?
-                .as_str()
-                .map(|s| s.replace('_', " "))
-        })
+        .map(|x| x.as_str().replace('_', " "))
         .collect();
     writeln!(
         out,

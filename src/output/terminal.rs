@@ -216,15 +216,8 @@ fn write_third_parties(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out)?;
     writeln!(out, "Third parties ({})", a.third_parties.len())?;
     for p in &a.third_parties {
-        let how = serde_json::to_value(p.how_identified)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default();
-        let paths: Vec<String> = p
-            .paths
-            .iter()
-            .filter_map(|x| serde_json::to_value(x).ok()?.as_str().map(str::to_owned))
-            .collect();
+        let how = p.how_identified.as_str();
+        let paths: Vec<&str> = p.paths.iter().map(|x| x.as_str()).collect();
         writeln!(
             out,
             "  {}  [{how}{}]  accounts: {}",
@@ -382,10 +375,7 @@ fn write_grants(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 "    used but not granted: {} ({} successful calls; likely {})",
                 u.action,
                 thousands(u.successes),
-                serde_json::to_value(u.reason)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_owned))
-                    .unwrap_or_default()
+                u.reason.as_str()
             )?;
         }
         for t in &c.assumed_by {

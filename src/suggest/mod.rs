@@ -212,10 +212,7 @@ pub fn suggest(
                 .map_or("not granted by the identity policies".to_owned(), |u| {
                     format!(
                         "not granted by the identity policies (likely: {})",
-                        serde_json::to_value(u.reason)
-                            .ok()
-                            .and_then(|v| v.as_str().map(str::to_owned))
-                            .unwrap_or_default()
+                        u.reason.as_str()
                     )
                 });
             left_out.push(Left {
