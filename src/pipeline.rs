@@ -280,6 +280,22 @@ pub fn findings(
     })
 }
 
+/// What comparing and suggesting read besides a principal, for this report.
+fn inputs<'a>(
+    report: &'a Report,
+    iam: &'a IamInventory,
+    catalog: &'a Catalog,
+    mapper: &ActionMapper,
+) -> Inputs<'a> {
+    Inputs::new(
+        catalog,
+        mapper,
+        &report.input.data_event_sources,
+        iam.scps(),
+    )
+    .with_issued(&report.issued_sessions)
+}
+
 /// Used vs granted for every principal in the IAM input, whether the logs
 /// show it or not (a role nobody used is a finding too), sorted by ARN.
 pub fn compare_all(
@@ -288,13 +304,7 @@ pub fn compare_all(
     catalog: &Catalog,
     mapper: &ActionMapper,
 ) -> Vec<Comparison> {
-    let inputs = Inputs::new(
-        catalog,
-        mapper,
-        &report.input.data_event_sources,
-        iam.scps(),
-    )
-    .with_issued(&report.issued_sessions);
+    let inputs = inputs(report, iam, catalog, mapper);
     let principals: Vec<_> = iam.principals().collect();
     // One expander (pattern cache) per worker; results keep the ARN order.
     principals
@@ -327,13 +337,7 @@ pub fn suggest_for(
     options: &Options,
 ) -> Result<Suggestion, SuggestFailure> {
     let policies = iam.find(principal)?;
-    let inputs = Inputs::new(
-        catalog,
-        mapper,
-        &report.input.data_event_sources,
-        iam.scps(),
-    )
-    .with_issued(&report.issued_sessions);
+    let inputs = inputs(report, iam, catalog, mapper);
     let mut expander = Expander::new(catalog);
     Ok(suggest::suggest(
         policies,
