@@ -56,7 +56,7 @@ pub struct CatalogArgs {
 #[derive(Debug, Clone, Args)]
 pub struct ScanArgs {
     /// Log files or folders (read recursively): .json.gz, .json, or
-    /// `aws cloudtrail lookup-events` output.
+    /// `aws cloudtrail lookup-events` output; or s3://bucket[/prefix].
     #[arg(required = true, value_name = "SOURCE")]
     pub sources: Vec<PathBuf>,
     /// Only these accounts (repeatable).
@@ -93,6 +93,28 @@ pub struct ScanArgs {
     /// Where the action catalog comes from.
     #[command(flatten)]
     pub catalog: CatalogArgs,
+    /// How to read s3:// sources.
+    #[command(flatten)]
+    pub s3: S3Args,
+}
+
+/// How to read `s3://` sources.
+#[derive(Debug, Clone, Args)]
+pub struct S3Args {
+    /// The AWS profile for S3 (default: $AWS_PROFILE, then the default chain).
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// An S3 endpoint, for S3-compatible stores (path-style addressing);
+    /// AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_S3 work too.
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+    /// S3 requests in flight.
+    #[arg(long, value_name = "N", default_value_t = crate::source::s3::DEFAULT_CONCURRENCY)]
+    pub concurrency: usize,
+    /// Keep each S3 object's partial usage here, keyed by bucket, key and
+    /// ETag, so the next run fetches and decodes only new objects.
+    #[arg(long, value_name = "DIR")]
+    pub cache: Option<PathBuf>,
 }
 
 /// IAM state to compare usage with.

@@ -86,16 +86,55 @@ impl Deduper {
     /// Returns true the first time an eventID is seen; `delivered` is the
     /// delivery time of the file it is in.
     pub fn first_sighting(&self, event_id: &str, delivered: Option<Timestamp>) -> bool {
-        let key = event_key(event_id);
-        // Middle bits pick the shard: the set itself uses the low bits for the
-        // bucket and the top bits for its tag.
-        let mut shard = self.shard(((key >> 32) as usize) % SHARDS);
+        self.first_sighting_of_key(event_key(event_id), delivered)
+    }
+
+    /// [`Deduper::first_sighting`] for a key from [`Deduper::key_of`].
+    pub fn first_sighting_of_key(&self, key: u64, delivered: Option<Timestamp>) -> bool {
+        let mut shard = self.shard_of(key);
         if !shard.seen.insert(key) {
             return false;
         }
         let hour = delivered.map_or(TIMELESS, |t| t.div_euclid(3600));
         shard.hour(hour).push(key);
         true
+    }
+
+    /// The key an eventID is remembered by.
+    pub fn key_of(event_id: &str) -> u64 {
+        event_key(event_id)
+    }
+
+    fn shard_of(&self, key: u64) -> MutexGuard<'_, Shard> {
+        // Middle bits pick the shard: the set itself uses the low bits for the
+        // bucket and the top bits for its tag.
+        self.shard(((key >> 32) as usize) % SHARDS)
+    }
+
+    /// True if the key is remembered.
+    pub fn contains(&self, key: u64) -> bool {
+        self.shard_of(key).seen.contains(&key)
+    }
+
+    /// Remembers every key, unless one of them is remembered already, in
+    /// which case nothing changes and the answer is false. (Not atomic
+    /// across keys: callers claim from one thread at a time.)
+    pub fn claim_all(&self, keys: &[u64], delivered: Option<Timestamp>) -> bool {
+        if keys.iter().any(|&k| self.contains(k)) {
+            return false;
+        }
+        for &key in keys {
+            self.first_sighting_of_key(key, delivered);
+        }
+        true
+    }
+
+    /// Forgets these keys now (an object whose claim turned out invalid).
+    /// Their hour lists keep them; forgetting an absent key later is a no-op.
+    pub fn release(&self, keys: &[u64]) {
+        for key in keys {
+            self.shard_of(*key).seen.remove(key);
+        }
     }
 
     /// Forgets events from hours that end before `watermark - window`, where

@@ -23,7 +23,7 @@ use crate::policy::evaluate::Expander;
 use crate::policy::iam::{IamError, IamInventory};
 use crate::progress::Progress;
 use crate::report::Report;
-use crate::source::{Filters, Inventory, LogObject, SkippedInput};
+use crate::source::{Filters, Inventory, Location, LogObject, SkippedInput};
 use crate::suggest::{self, Options, SuggestError, Suggestion};
 use crate::usage::Usage;
 
@@ -45,14 +45,27 @@ pub struct ScanContext<'a> {
 /// output — does not depend on the thread count.
 const BATCH: usize = 512;
 
-/// Scans every object of the inventory into one usage aggregate.
-pub fn scan(inventory: &Inventory, ctx: &ScanContext<'_>, progress: &Progress) -> Usage {
+/// Where the bytes of objects that are not local files come from: a
+/// stream handing over each object's index in the inventory with its bytes
+/// (or why they could not be fetched), in inventory order.
+pub type Fetched<'a> = &'a mut (dyn FnMut() -> Option<(usize, Result<Vec<u8>, String>)> + Send);
+
+/// Scans every object of the inventory into one usage aggregate. Local
+/// files are read by the workers; other objects' bytes come from `fetched`,
+/// which must yield exactly those objects, in inventory order.
+pub fn scan(
+    inventory: &Inventory,
+    fetched: Option<Fetched<'_>>,
+    ctx: &ScanContext<'_>,
+    progress: &Progress,
+) -> Usage {
     let deduper = Deduper::new(ctx.dedupe_window);
     let workers = rayon::current_num_threads().max(1);
     // One accumulator per worker thread for the whole scan, merged once at
     // the end: a fold state per rayon split would be merged hundreds of
     // times, and merging bounded sets is what aggregation costs most.
     let states: Vec<Mutex<Usage>> = (0..workers).map(|_| Mutex::new(Usage::default())).collect();
+    let fetched = fetched.map(Mutex::new);
     let objects = &inventory.objects;
     for (index, chunk) in objects.chunks(BATCH).enumerate() {
         chunk.par_iter().for_each(|object| {
@@ -61,8 +74,29 @@ pub fn scan(inventory: &Inventory, ctx: &ScanContext<'_>, progress: &Progress) -
             let mut acc = states[worker]
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner);
-            scan_object(object, ctx, &deduper, &mut acc);
-            progress.object_done(object.size);
+            if matches!(object.location, Location::Local(_)) {
+                scan_object(object, None, ctx, &deduper, &mut acc);
+                progress.object_done(object.size);
+                return;
+            }
+            // A fetched object: the stream's next one, which belongs to
+            // this batch too (it is in inventory order), though perhaps not
+            // the one this iteration was handed.
+            let next = fetched
+                .as_ref()
+                .and_then(|f| (f.lock().unwrap_or_else(PoisonError::into_inner))());
+            match next {
+                Some((at, body)) => {
+                    let object = &objects[at];
+                    scan_object(object, Some(body), ctx, &deduper, &mut acc);
+                    progress.object_done(object.size);
+                }
+                None => fail(
+                    &mut acc,
+                    object.location.to_string(),
+                    "not fetched: the object stream ended early".into(),
+                ),
+            }
         });
         if let Some(next) = objects
             .get((index + 1) * BATCH)
@@ -86,13 +120,25 @@ thread_local! {
 }
 
 /// Decodes one object into `acc`, recording a failure instead of stopping.
-fn scan_object(object: &LogObject, ctx: &ScanContext<'_>, deduper: &Deduper, acc: &mut Usage) {
+/// `body` holds a fetched object's bytes; local files are read here.
+fn scan_object(
+    object: &LogObject,
+    body: Option<Result<Vec<u8>, String>>,
+    ctx: &ScanContext<'_>,
+    deduper: &Deduper,
+    acc: &mut Usage,
+) {
     BUFFERS.with(|buffers| {
-        let (stored, inflated) = &mut *buffers.borrow_mut();
+        let (buffer, inflated) = &mut *buffers.borrow_mut();
         let path = || object.location.to_string();
-        if let Err(e) = object.read_into(stored) {
-            return fail(acc, path(), format!("cannot read: {e}"));
-        }
+        let stored: &[u8] = match &body {
+            Some(Ok(bytes)) => bytes,
+            Some(Err(reason)) => return fail(acc, path(), format!("cannot fetch: {reason}")),
+            None => match object.read_into(buffer) {
+                Ok(()) => buffer,
+                Err(e) => return fail(acc, path(), format!("cannot read: {e}")),
+            },
+        };
         let delivered = object.delivered();
         match decode_into(stored, inflated, delivered, ctx, deduper, acc) {
             Ok(outcome) => {

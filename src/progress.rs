@@ -28,6 +28,24 @@ impl Progress {
         Progress { bar: Some(bar) }
     }
 
+    /// A spinner with a message, for work of unknown size (listing).
+    pub fn spinner(message: &str, enabled: bool) -> Progress {
+        if !enabled || !std::io::stderr().is_terminal() {
+            return Progress::hidden();
+        }
+        let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+        bar.set_message(message.to_string());
+        bar.enable_steady_tick(std::time::Duration::from_millis(200));
+        Progress { bar: Some(bar) }
+    }
+
+    /// Replaces the bar's message.
+    pub fn note(&self, message: String) {
+        if let Some(bar) = &self.bar {
+            bar.set_message(message);
+        }
+    }
+
     /// No progress output.
     pub fn hidden() -> Progress {
         Progress { bar: None }

@@ -142,6 +142,8 @@ pub struct InputReport {
     pub digest_files: u64,
     /// Insight files skipped.
     pub insight_files: u64,
+    /// Digest and Insight prefixes an S3 listing did not enter.
+    pub skipped_prefixes: Vec<String>,
     /// Files and folders pruned, by reason.
     pub pruned: BTreeMap<String, u64>,
     /// Files that could not be read, with the reason.
@@ -311,6 +313,7 @@ fn input_report(
         bad_records: t.bad_records,
         digest_files: inventory.digest_files,
         insight_files: inventory.insight_files,
+        skipped_prefixes: inventory.skipped_trees.clone(),
         pruned: inventory
             .pruned
             .iter()

@@ -12,7 +12,10 @@ use crate::output::{self, Format};
 use crate::pipeline::{self, ScanContext};
 use crate::progress::Progress;
 use crate::report::{CatalogUse, Report};
-use crate::source::{Filters, local};
+use std::path::PathBuf;
+
+use crate::source::s3::{self, Bodies, S3Options, S3Source, S3Stats, S3Url};
+use crate::source::{Filters, Inventory, Location, local};
 use crate::time::{now, parse_duration, parse_user_time};
 
 /// Reads the filters from the flags.
@@ -84,7 +87,7 @@ pub fn scan_watching(
         }
     };
     let mapper = ActionMapper::new(loaded.map(|(_, c)| c));
-    let inventory = local::discover(&args.sources, &filters);
+    let (inventory, mut s3) = discover(args, &filters, progress_enabled)?;
     let progress = Progress::bytes(
         inventory.total_bytes(),
         inventory.objects.len(),
@@ -97,7 +100,19 @@ pub fn scan_watching(
         dedupe_window,
         watch: finder.as_ref(),
     };
-    let scan = || pipeline::scan(&inventory, &ctx, &progress);
+    let mut bodies = s3.as_mut().map(|s3| {
+        let remote = inventory
+            .objects
+            .iter()
+            .enumerate()
+            .filter(|(_, o)| !matches!(o.location, Location::Local(_)))
+            .map(|(i, o)| (i, o.location.clone()))
+            .collect();
+        s3.fetch_in_order(remote)
+    });
+    let mut next_body = || bodies.as_mut().and_then(Bodies::next_body);
+    let fetched: Option<pipeline::Fetched<'_>> = s3.is_some().then_some(&mut next_body);
+    let scan = || pipeline::scan(&inventory, fetched, &ctx, &progress);
     let usage = match args.threads {
         Some(n) => rayon::ThreadPoolBuilder::new()
             .num_threads(n)
@@ -106,6 +121,19 @@ pub fn scan_watching(
             .install(scan),
         None => scan(),
     };
+    if let Some(s3) = &s3
+        && args.stats
+    {
+        let stats = s3.stats();
+        eprintln!(
+            "s3: list_calls={} listed_objects={} fetched_objects={} fetched_bytes={} body_retries={}",
+            S3Stats::get(&stats.list_calls),
+            S3Stats::get(&stats.listed_objects),
+            S3Stats::get(&stats.fetched_objects),
+            S3Stats::get(&stats.fetched_bytes),
+            S3Stats::get(&stats.body_retries),
+        );
+    }
     progress.finish();
     let sources = args
         .sources
@@ -114,6 +142,46 @@ pub fn scan_watching(
         .collect();
     let report = Report::build(sources, &inventory, usage, filters, catalog_use);
     Ok(Scanned { report, mapper })
+}
+
+/// Builds the inventory of every source: local paths walked, s3:// prefixes
+/// listed (through one S3 connection, kept for fetching).
+fn discover(
+    args: &ScanArgs,
+    filters: &Filters,
+    progress_enabled: bool,
+) -> Result<(Inventory, Option<S3Source>)> {
+    let (remote, local_paths): (Vec<&PathBuf>, Vec<&PathBuf>) = args
+        .sources
+        .iter()
+        .partition(|s| s.to_str().is_some_and(s3::is_s3_url));
+    let mut inventory = local::discover(&local_paths, filters);
+    if remote.is_empty() {
+        return Ok((inventory, None));
+    }
+    let mut source = S3Source::connect(S3Options {
+        profile: args.s3.profile.clone(),
+        endpoint_url: args.s3.endpoint_url.clone(),
+        concurrency: args.s3.concurrency,
+        ..S3Options::default()
+    })?;
+    let listing = Progress::spinner("listing S3", progress_enabled);
+    for url in remote {
+        let text = url.to_str().unwrap_or_default();
+        let url = S3Url::parse(text)?;
+        let found = source
+            .discover(&url, filters)
+            .with_context(|| format!("cannot list {text}"))?;
+        inventory.extend(found);
+        listing.note(format!(
+            "listing S3: {} objects, {} bytes",
+            S3Stats::get(&source.stats().listed_objects),
+            S3Stats::get(&source.stats().listed_bytes)
+        ));
+    }
+    listing.finish();
+    inventory.sort();
+    Ok((inventory, Some(source)))
 }
 
 /// Writes the report in the chosen format to stdout or `--output`.

@@ -45,7 +45,9 @@ use crate::policy::catalog::Catalog;
 /// How a mapping was found, from most to least trustworthy (the order is
 /// used to pick one deterministically when events of one action were mapped
 /// differently).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
 pub enum MappingSource {
     /// From the curated table of known quirks in this module.
     Curated,

@@ -92,6 +92,8 @@ struct JsonInput<'a> {
     bad_records: u64,
     digest_files: u64,
     insight_files: u64,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    skipped_prefixes: &'a [String],
     pruned: &'a BTreeMap<String, u64>,
     skipped: Vec<JsonSkipped<'a>>,
     ignored: Vec<JsonSkipped<'a>>,
@@ -218,6 +220,7 @@ fn input(i: &InputReport) -> JsonInput<'_> {
         bad_records: i.bad_records,
         digest_files: i.digest_files,
         insight_files: i.insight_files,
+        skipped_prefixes: &i.skipped_prefixes,
         pruned: &i.pruned,
         skipped: skipped(&i.skipped),
         ignored: skipped(&i.ignored),

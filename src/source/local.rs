@@ -9,8 +9,8 @@
 use std::fs;
 use std::path::{Component, Path};
 
-use super::layout::{self, Filters, ObjectKind};
-use super::{Inventory, Location, LogObject, SkippedInput};
+use super::layout::{self, Filters};
+use super::{Inventory, Location, SkippedInput};
 
 /// Builds the inventory of local sources.
 pub fn discover(sources: &[impl AsRef<Path>], filters: &Filters) -> Inventory {
@@ -73,37 +73,9 @@ fn walk_dir(dir: &Path, filters: &Filters, inventory: &mut Inventory) {
     }
 }
 
-/// True if a file found in a folder is a candidate log file by its name.
-fn looks_like_log(path: &Path) -> bool {
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    name.ends_with(".json.gz") || name.ends_with(".json") || name.ends_with(".gz")
-}
-
 fn add_file(path: &Path, size: u64, named: bool, filters: &Filters, inventory: &mut Inventory) {
-    if !named && !looks_like_log(path) {
-        inventory.ignored.push(skipped(
-            path,
-            "not a log file name (.json.gz, .json, .gz)".into(),
-        ));
-        return;
-    }
-    let key = layout::parse_key(&components(path));
-    if let Some(key) = &key {
-        match key.kind {
-            ObjectKind::Digest => return inventory.digest_files += 1,
-            ObjectKind::Insight => return inventory.insight_files += 1,
-            ObjectKind::Log => {}
-        }
-        if let Err(reason) = layout::judge_file(key, filters) {
-            *inventory.pruned.entry(reason).or_default() += 1;
-            return;
-        }
-    }
-    inventory.objects.push(LogObject {
-        location: Location::Local(path.to_path_buf()),
-        size,
-        key,
-    });
+    let location = Location::Local(path.to_path_buf());
+    inventory.consider(&components(path), location, size, None, named, filters);
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@
 
 pub mod layout;
 pub mod local;
+pub mod s3;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -20,12 +21,20 @@ pub use layout::{Filters, ObjectKind, PruneReason, TrailKey};
 pub enum Location {
     /// A local file.
     Local(PathBuf),
+    /// An S3 object.
+    S3 {
+        /// The bucket.
+        bucket: String,
+        /// The object key.
+        key: String,
+    },
 }
 
 impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Location::Local(path) => write!(f, "{}", path.display()),
+            Location::S3 { bucket, key } => write!(f, "s3://{bucket}/{key}"),
         }
     }
 }
@@ -39,6 +48,9 @@ pub struct LogObject {
     pub size: u64,
     /// What its key says, when it follows the CloudTrail layout.
     pub key: Option<TrailKey>,
+    /// The object's ETag, for S3 objects: with the bucket and key it names
+    /// one version of the content (the `--cache` key).
+    pub etag: Option<String>,
 }
 
 impl LogObject {
@@ -54,19 +66,29 @@ impl LogObject {
         Ok(bytes)
     }
 
-    /// Reads the object's bytes into `buf` (cleared first), a buffer the
-    /// caller reuses from object to object.
+    /// Reads a local object's bytes into `buf` (cleared first), a buffer
+    /// the caller reuses from object to object. S3 objects are fetched by
+    /// [`s3::S3Source`], never through this.
     pub fn read_into(&self, buf: &mut Vec<u8>) -> std::io::Result<()> {
         use std::io::Read;
         buf.clear();
         match &self.location {
             Location::Local(path) => std::fs::File::open(path)?.read_to_end(buf).map(|_| ()),
+            Location::S3 { .. } => Err(std::io::Error::other(
+                "an S3 object is fetched by the S3 source, not read as a file",
+            )),
         }
     }
 }
 
+/// True if a file found in a folder (or under a prefix) is a candidate log
+/// file by its name.
+fn looks_like_log(name: &str) -> bool {
+    name.ends_with(".json.gz") || name.ends_with(".json") || name.ends_with(".gz")
+}
+
 /// An input that was looked at and not used, with the reason.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub struct SkippedInput {
     /// The path or key.
     pub path: String,
@@ -90,6 +112,9 @@ pub struct Inventory {
     pub insight_files: u64,
     /// Files and folders left unread by the filters, by reason.
     pub pruned: BTreeMap<PruneReason, u64>,
+    /// Digest and Insight prefixes an S3 listing did not enter (kept so a
+    /// later integrity check can find them).
+    pub skipped_trees: Vec<String>,
 }
 
 impl Inventory {
@@ -101,6 +126,63 @@ impl Inventory {
             .sort_by(|a, b| (a.delivered(), &a.location).cmp(&(b.delivered(), &b.location)));
         self.unreadable.sort();
         self.ignored.sort();
+        self.skipped_trees.sort();
+    }
+
+    /// Takes a file found by a source: counted as ignored if a folder held it
+    /// and its name is not a log file's, counted if the layout marks it as a
+    /// digest or Insight file or the filters prune it, and added to the
+    /// objects otherwise. `components` are its path or key components, the
+    /// file name last; `named` is true when the user named the file itself.
+    pub fn consider(
+        &mut self,
+        components: &[&str],
+        location: Location,
+        size: u64,
+        etag: Option<String>,
+        named: bool,
+        filters: &Filters,
+    ) {
+        let name = components.last().copied().unwrap_or("");
+        if !named && !looks_like_log(name) {
+            self.ignored.push(SkippedInput {
+                path: location.to_string(),
+                reason: "not a log file name (.json.gz, .json, .gz)".into(),
+            });
+            return;
+        }
+        let key = layout::parse_key(components);
+        if let Some(key) = &key {
+            match key.kind {
+                ObjectKind::Digest => return self.digest_files += 1,
+                ObjectKind::Insight => return self.insight_files += 1,
+                ObjectKind::Log => {}
+            }
+            if let Err(reason) = layout::judge_file(key, filters) {
+                *self.pruned.entry(reason).or_default() += 1;
+                return;
+            }
+        }
+        self.objects.push(LogObject {
+            location,
+            size,
+            key,
+            etag,
+        });
+    }
+
+    /// Adds another source's inventory to this one (call [`Inventory::sort`]
+    /// after).
+    pub fn extend(&mut self, other: Inventory) {
+        self.objects.extend(other.objects);
+        self.unreadable.extend(other.unreadable);
+        self.ignored.extend(other.ignored);
+        self.digest_files += other.digest_files;
+        self.insight_files += other.insight_files;
+        for (reason, n) in other.pruned {
+            *self.pruned.entry(reason).or_default() += n;
+        }
+        self.skipped_trees.extend(other.skipped_trees);
     }
 
     /// Total stored bytes of the objects to read.

@@ -8,7 +8,7 @@
 //! order-independent, so merging per-thread sets gives the same result for
 //! any thread count or file order.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::hash::hash_str;
 
@@ -28,16 +28,36 @@ pub struct DistinctCount {
     pub estimated: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 enum Distinct {
     /// Sorted hashes of every value seen.
     Exact(Vec<u64>),
     /// HyperLogLog registers.
-    Sketch(Box<[u8; HLL_REGISTERS]>),
+    Sketch(#[serde(with = "registers")] Box<[u8; HLL_REGISTERS]>),
+}
+
+/// serde for the sketch's registers (serde derives arrays only up to 32).
+mod registers {
+    use super::HLL_REGISTERS;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(r: &[u8; HLL_REGISTERS], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(r)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Box<[u8; HLL_REGISTERS]>, D::Error> {
+        let bytes: Vec<u8> = Deserialize::deserialize(d)?;
+        let len = bytes.len();
+        bytes.into_boxed_slice().try_into().map_err(|_| {
+            serde::de::Error::custom(format!("{len} sketch registers, expected {HLL_REGISTERS}"))
+        })
+    }
 }
 
 /// Bounded samples plus a distinct count. See the module docs.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BoundedSet {
     samples: Vec<String>,
     distinct: Distinct,
@@ -266,7 +286,7 @@ mod tests {
 /// The `cap` lexicographically smallest distinct values seen, and nothing
 /// else: for evidence such as sample event ids, where a distinct count is
 /// not wanted and hashing every value would be wasted work.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Smallest {
     values: Vec<String>,
     cap: usize,

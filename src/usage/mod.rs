@@ -16,7 +16,7 @@ pub mod bounded;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::cloudtrail::record::RequestParameters;
 use crate::event::{Event, Mapping, MappingSource, Outcome, PrincipalKind, conditional_actions};
@@ -30,7 +30,7 @@ pub use bounded::{BoundedSet, DistinctCount, Smallest};
 pub const SAMPLE_EVENT_IDS: usize = 3;
 
 /// Counts of calls by outcome, with first and last time seen.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Counts {
     /// Every call, whatever its outcome.
     pub calls: u64,
@@ -77,7 +77,7 @@ impl Counts {
 }
 
 /// Usage of one action by one principal.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ActionUsage {
     /// Calls by outcome and time.
     pub counts: Counts,
@@ -147,7 +147,7 @@ impl ActionUsage {
 /// There is one per session in the logs, so it is kept small: sorted
 /// vectors instead of tree maps (a session has a handful of actions and
 /// normally one name).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct SessionUsage {
     /// Calls by outcome and time.
     pub counts: Counts,
@@ -209,7 +209,7 @@ fn merge_mfa(a: Option<bool>, b: Option<bool>) -> Option<bool> {
 }
 
 /// Everything one principal did.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PrincipalUsage {
     /// The principal's kind.
     pub kind: PrincipalKind,
@@ -276,7 +276,7 @@ impl PrincipalUsage {
 
 /// Temporary credentials issued by STS, as recorded by the issuing call.
 /// Ordered field by field, so a choice between two records is total.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct IssuedSession {
     /// The issued access key id (`ASIA...`).
     pub access_key_id: String,
@@ -316,7 +316,7 @@ pub struct IssuedSession {
 }
 
 /// Record-level totals.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Totals {
     /// Records read from files.
     pub records: u64,
@@ -369,7 +369,7 @@ impl Totals {
 }
 
 /// File-level totals.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileTotals {
     /// Files decoded.
     pub files: u64,
@@ -394,7 +394,7 @@ impl FileTotals {
 }
 
 /// The whole usage aggregate. See the module docs.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub struct Usage {
     /// Usage per principal key.
     pub principals: FastMap<String, PrincipalUsage>,
@@ -405,6 +405,7 @@ pub struct Usage {
     /// File-level totals.
     pub files: FileTotals,
     /// Events that mention the resource `vendortrail who` looks for.
+    #[serde(skip)]
     pub touches: Vec<Touch>,
 }
 

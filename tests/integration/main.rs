@@ -16,3 +16,6 @@ mod data;
 mod grants;
 // Third parties: attribution against the manifest.
 mod parties;
+// S3 sources against a real S3-compatible server, with injected faults.
+mod s3;
+mod s3_server;
