@@ -54,6 +54,20 @@ impl Shard {
     }
 }
 
+/// Something that says whether an eventID is seen for the first time: the
+/// [`Deduper`] itself, or a view of it that also records its answers.
+pub trait Sighting {
+    /// True the first time `event_id` is seen; `delivered` is the delivery
+    /// time of the file holding it.
+    fn first_sighting(&self, event_id: &str, delivered: Option<Timestamp>) -> bool;
+}
+
+impl Sighting for Deduper {
+    fn first_sighting(&self, event_id: &str, delivered: Option<Timestamp>) -> bool {
+        Deduper::first_sighting(self, event_id, delivered)
+    }
+}
+
 /// Remembers eventIDs, forgetting those too old to be delivered again.
 #[derive(Debug)]
 pub struct Deduper {

@@ -20,6 +20,7 @@
 //! it, and [`generate`] writes synthetic corpora with their ground truth.
 
 pub mod attribution;
+pub mod cache;
 pub mod cli;
 pub mod cloudtrail;
 pub mod commands;

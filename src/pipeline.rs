@@ -14,9 +14,10 @@ use std::sync::{Mutex, PoisonError};
 
 use rayon::prelude::*;
 
+use crate::cache::{Entry, ObjectCache};
 use crate::cloudtrail::{self, DecodeError, Record};
 use crate::compare::{self, Comparison, Inputs};
-use crate::dedupe::Deduper;
+use crate::dedupe::{Deduper, Sighting};
 use crate::event::{ActionMapper, Event, is_insight};
 use crate::policy::catalog::Catalog;
 use crate::policy::evaluate::Expander;
@@ -113,6 +114,183 @@ pub fn scan(
     total
 }
 
+/// What a scan with `--cache` needs besides the inventory.
+pub struct CacheUse<'a> {
+    /// The cache.
+    pub cache: &'a ObjectCache,
+    /// For each object of the inventory, whether its entry is in the cache
+    /// (and so not in the fetched stream).
+    pub cached: &'a [bool],
+    /// Fetches one object again, for an entry that cannot be used.
+    pub refetch: &'a (dyn Fn(&LogObject) -> Result<Vec<u8>, String> + Sync),
+}
+
+/// [`scan`] with an object cache: objects with an entry are not fetched but
+/// replayed, the others are fetched, decoded and stored. The result equals
+/// [`scan`]'s on the same objects (see [`crate::cache`] for why claims are
+/// replayed). `fetched` yields the objects not cached, in inventory order.
+pub fn scan_cached(
+    inventory: &Inventory,
+    fetched: Fetched<'_>,
+    cached: &CacheUse<'_>,
+    ctx: &ScanContext<'_>,
+    progress: &Progress,
+) -> Usage {
+    let deduper = Deduper::new(ctx.dedupe_window);
+    let workers = rayon::current_num_threads().max(1);
+    let states: Vec<Mutex<Usage>> = (0..workers).map(|_| Mutex::new(Usage::default())).collect();
+    let fetched = Mutex::new(fetched);
+    let objects = &inventory.objects;
+    for (index, chunk) in objects.chunks(BATCH).enumerate() {
+        let base = index * BATCH;
+        // Entries of the batch's cached objects; `None` where none was
+        // stored or it cannot be read (then the object is fetched again).
+        let mut entries: Vec<Option<Entry>> = chunk
+            .par_iter()
+            .enumerate()
+            .map(|(i, object)| {
+                cached.cached[base + i]
+                    .then(|| cached.cache.load(object))
+                    .flatten()
+            })
+            .collect();
+        // Replay the entries' claims in delivery order, before the new
+        // objects of the batch decode.
+        let mut usable: Vec<bool> = entries
+            .iter()
+            .zip(chunk)
+            .map(|(entry, object)| {
+                entry
+                    .as_ref()
+                    .is_some_and(|e| deduper.claim_all(&e.won, object.delivered()))
+            })
+            .collect();
+        // New objects: fetch, decode against the shared de-duplicator, store.
+        let fresh = chunk
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !cached.cached[base + i])
+            .count();
+        (0..fresh).into_par_iter().for_each(|_| {
+            let next = (fetched.lock().unwrap_or_else(PoisonError::into_inner))();
+            let Some((at, body)) = next else {
+                return;
+            };
+            let object = &objects[at];
+            let usage = decode_and_store(object, body, ctx, &deduper, cached.cache);
+            merge_into(&states, usage);
+            progress.object_done(object.size);
+        });
+        // An entry that lost events counts on others having counted them.
+        for (i, entry) in entries.iter().enumerate() {
+            if let (true, Some(entry)) = (usable[i], entry)
+                && !entry.lost.iter().all(|&k| deduper.contains(k))
+            {
+                deduper.release(&entry.won);
+                usable[i] = false;
+            }
+        }
+        chunk
+            .par_iter()
+            .zip(entries.par_iter_mut())
+            .enumerate()
+            .filter(|(i, _)| cached.cached[base + i])
+            .for_each(|(i, (object, entry))| {
+                let usage = match entry.take() {
+                    Some(entry) if usable[i] => entry.usage,
+                    _ => decode_and_store(
+                        object,
+                        (cached.refetch)(object),
+                        ctx,
+                        &deduper,
+                        cached.cache,
+                    ),
+                };
+                merge_into(&states, usage);
+                progress.object_done(object.size);
+            });
+        if let Some(next) = objects
+            .get((index + 1) * BATCH)
+            .and_then(LogObject::delivered)
+        {
+            deduper.forget_before(next);
+        }
+    }
+    let mut parts = states
+        .into_iter()
+        .map(|s| s.into_inner().unwrap_or_else(PoisonError::into_inner));
+    let mut total = parts.next().unwrap_or_default();
+    parts.for_each(|part| total.merge(part));
+    total
+}
+
+/// Adds one object's usage to the calling worker's accumulator.
+fn merge_into(states: &[Mutex<Usage>], usage: Usage) {
+    let worker = rayon::current_thread_index().unwrap_or(0) % states.len().max(1);
+    states[worker]
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .merge(usage);
+}
+
+/// Decodes one fetched object on its own, recording the event keys it
+/// counted and those counted before, and stores the entry when the bytes
+/// were fetched (a failed fetch is not kept: the next run tries again).
+fn decode_and_store(
+    object: &LogObject,
+    body: Result<Vec<u8>, String>,
+    ctx: &ScanContext<'_>,
+    deduper: &Deduper,
+    cache: &ObjectCache,
+) -> Usage {
+    let mut usage = Usage::default();
+    let fetched = body.is_ok();
+    let recording = Recording {
+        global: deduper,
+        won: RefCell::new(Vec::new()),
+        lost: RefCell::new(Vec::new()),
+    };
+    scan_object(object, Some(body), ctx, &recording, &mut usage);
+    if !fetched {
+        return usage;
+    }
+    let entry = Entry {
+        location: object.location.to_string(),
+        etag: object.etag.clone().unwrap_or_default(),
+        won: recording.won.into_inner(),
+        lost: recording.lost.into_inner(),
+        usage,
+    };
+    if let Err(e) = cache.store(object, &entry) {
+        eprintln!(
+            "warning: cannot write the cache entry for {}: {e}",
+            entry.location
+        );
+    }
+    entry.usage
+}
+
+/// A view of the shared de-duplicator that notes which keys one object
+/// counted and which it found counted already.
+struct Recording<'a> {
+    global: &'a Deduper,
+    won: RefCell<Vec<u64>>,
+    lost: RefCell<Vec<u64>>,
+}
+
+impl Sighting for Recording<'_> {
+    fn first_sighting(&self, event_id: &str, delivered: Option<i64>) -> bool {
+        let key = Deduper::key_of(event_id);
+        let first = self.global.first_sighting_of_key(key, delivered);
+        if first {
+            self.won.borrow_mut().push(key);
+        } else {
+            self.lost.borrow_mut().push(key);
+        }
+        first
+    }
+}
+
 thread_local! {
     /// Per-worker buffers for the stored bytes and the inflated JSON, reused
     /// from object to object.
@@ -125,7 +303,7 @@ fn scan_object(
     object: &LogObject,
     body: Option<Result<Vec<u8>, String>>,
     ctx: &ScanContext<'_>,
-    deduper: &Deduper,
+    deduper: &impl Sighting,
     acc: &mut Usage,
 ) {
     BUFFERS.with(|buffers| {
@@ -178,7 +356,7 @@ fn decode_into(
     inflated: &mut Vec<u8>,
     delivered: Option<i64>,
     ctx: &ScanContext<'_>,
-    deduper: &Deduper,
+    deduper: &impl Sighting,
     acc: &mut Usage,
 ) -> Result<cloudtrail::ParseOutcome, DecodeError> {
     let json = cloudtrail::decode::decompress_into(stored, inflated)?;
@@ -189,7 +367,7 @@ fn parse_into(
     json: &[u8],
     delivered: Option<i64>,
     ctx: &ScanContext<'_>,
-    deduper: &Deduper,
+    deduper: &impl Sighting,
     acc: &mut Usage,
 ) -> Result<cloudtrail::ParseOutcome, DecodeError> {
     let outcome =
@@ -203,7 +381,7 @@ fn absorb(
     record: &Record<'_>,
     delivered: Option<i64>,
     ctx: &ScanContext<'_>,
-    deduper: &Deduper,
+    deduper: &impl Sighting,
     acc: &mut Usage,
 ) {
     acc.totals.records += 1;
@@ -449,7 +627,7 @@ mod tests {
                 dedupe_window: 86_400,
                 watch: None,
             };
-            let usage = scan(&inventory, &ctx, &Progress::hidden());
+            let usage = scan(&inventory, None, &ctx, &Progress::hidden());
             let report = Report::build(Vec::new(), &inventory, usage, filters, CatalogUse::Rules);
             for p in report.principals.iter().filter(|p| {
                 matches!(

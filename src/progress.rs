@@ -10,7 +10,14 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 /// A progress bar, or nothing.
 pub struct Progress {
     bar: Option<ProgressBar>,
+    /// Extra words for the bar's message (S3: objects fetched), refreshed
+    /// as objects finish.
+    status: Option<Status>,
+    done: std::sync::atomic::AtomicU64,
 }
+
+/// Produces the bar's message from the objects decoded so far.
+type Status = Box<dyn Fn(u64) -> String + Send + Sync>;
 
 impl Progress {
     /// A bar over `total_bytes` when `enabled` and stderr is a terminal.
@@ -25,7 +32,11 @@ impl Progress {
         .unwrap_or_else(|_| ProgressStyle::default_bar());
         bar.set_style(style);
         bar.set_message(format!("{objects} objects"));
-        Progress { bar: Some(bar) }
+        Progress {
+            bar: Some(bar),
+            status: None,
+            done: Default::default(),
+        }
     }
 
     /// A spinner with a message, for work of unknown size (listing).
@@ -36,7 +47,11 @@ impl Progress {
         let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
         bar.set_message(message.to_string());
         bar.enable_steady_tick(std::time::Duration::from_millis(200));
-        Progress { bar: Some(bar) }
+        Progress {
+            bar: Some(bar),
+            status: None,
+            done: Default::default(),
+        }
     }
 
     /// Replaces the bar's message.
@@ -48,13 +63,29 @@ impl Progress {
 
     /// No progress output.
     pub fn hidden() -> Progress {
-        Progress { bar: None }
+        Progress {
+            bar: None,
+            status: None,
+            done: Default::default(),
+        }
+    }
+
+    /// Sets what the message says, given the objects decoded so far.
+    pub fn with_status(mut self, status: Status) -> Progress {
+        self.status = Some(status);
+        self
     }
 
     /// One object of `bytes` stored bytes is done.
     pub fn object_done(&self, bytes: u64) {
         if let Some(bar) = &self.bar {
             bar.inc(bytes);
+            let done = self.done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            if let Some(status) = &self.status
+                && done.is_multiple_of(16)
+            {
+                bar.set_message(status(done));
+            }
         }
     }
 

@@ -380,7 +380,7 @@ fn report_of(records: Vec<Value>) -> Report {
         dedupe_window: 86_400,
         watch: None,
     };
-    let usage = scan(&inventory, &ctx, &Progress::hidden());
+    let usage = scan(&inventory, None, &ctx, &Progress::hidden());
     Report::build(Vec::new(), &inventory, usage, filters, CatalogUse::Rules)
 }
 

@@ -6,10 +6,11 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 
+use crate::cache::ObjectCache;
 use crate::cli::{AnalyzeArgs, ScanArgs};
 use crate::event::ActionMapper;
 use crate::output::{self, Format};
-use crate::pipeline::{self, ScanContext};
+use crate::pipeline::{self, CacheUse, ScanContext};
 use crate::progress::Progress;
 use crate::report::{CatalogUse, Report};
 use std::path::PathBuf;
@@ -87,12 +88,23 @@ pub fn scan_watching(
         }
     };
     let mapper = ActionMapper::new(loaded.map(|(_, c)| c));
-    let (inventory, mut s3) = discover(args, &filters, progress_enabled)?;
-    let progress = Progress::bytes(
+    let (inventory, s3) = discover(args, &filters, progress_enabled)?;
+    let mut progress = Progress::bytes(
         inventory.total_bytes(),
         inventory.objects.len(),
         progress_enabled,
     );
+    if let Some(s3) = &s3 {
+        let stats = s3.stats_handle();
+        let (objects, listed) = (inventory.objects.len(), S3Stats::get(&stats.listed_objects));
+        progress = progress.with_status(Box::new(move |decoded| {
+            format!(
+                "{listed} objects listed, {objects} to read; fetched {} ({:.1} MB); decoded {decoded}",
+                S3Stats::get(&stats.fetched_objects),
+                S3Stats::get(&stats.fetched_bytes) as f64 / 1e6
+            )
+        }));
+    }
     let finder = watch.map(memchr::memmem::Finder::new);
     let ctx = ScanContext {
         filters: &filters,
@@ -100,19 +112,60 @@ pub fn scan_watching(
         dedupe_window,
         watch: finder.as_ref(),
     };
-    let mut bodies = s3.as_mut().map(|s3| {
+    // `who` keeps the events it watches, which entries do not hold: it
+    // reads every object.
+    let cache = match (&args.s3.cache, &s3) {
+        (Some(dir), Some(_)) if watch.is_none() => {
+            let fingerprint = crate::cache::fingerprint(&[
+                &format!("{filters:?}"),
+                &format!("{catalog_use:?}"),
+                &dedupe_window.to_string(),
+            ]);
+            Some(
+                ObjectCache::open(dir, &fingerprint)
+                    .with_context(|| format!("cannot use the cache folder {}", dir.display()))?,
+            )
+        }
+        (Some(_), None) => {
+            eprintln!("note: --cache keeps S3 objects only; local files are read every time");
+            None
+        }
+        _ => None,
+    };
+    let cached: Vec<bool> = inventory
+        .objects
+        .iter()
+        .map(|o| cache.as_ref().is_some_and(|c| c.has(o)))
+        .collect();
+    let mut bodies = s3.as_ref().map(|s3| {
         let remote = inventory
             .objects
             .iter()
             .enumerate()
-            .filter(|(_, o)| !matches!(o.location, Location::Local(_)))
+            .filter(|(i, o)| !matches!(o.location, Location::Local(_)) && !cached[*i])
             .map(|(i, o)| (i, o.location.clone()))
             .collect();
         s3.fetch_in_order(remote)
     });
     let mut next_body = || bodies.as_mut().and_then(Bodies::next_body);
-    let fetched: Option<pipeline::Fetched<'_>> = s3.is_some().then_some(&mut next_body);
-    let scan = || pipeline::scan(&inventory, fetched, &ctx, &progress);
+    let refetch = |object: &crate::source::LogObject| match &s3 {
+        Some(s3) => s3.fetch_blocking(&object.location),
+        None => Err("no S3 connection".to_string()),
+    };
+    let mut scan = || match &cache {
+        Some(cache) => {
+            let using = CacheUse {
+                cache,
+                cached: &cached,
+                refetch: &refetch,
+            };
+            pipeline::scan_cached(&inventory, &mut next_body, &using, &ctx, &progress)
+        }
+        None => {
+            let fetched: Option<pipeline::Fetched<'_>> = s3.is_some().then_some(&mut next_body);
+            pipeline::scan(&inventory, fetched, &ctx, &progress)
+        }
+    };
     let usage = match args.threads {
         Some(n) => rayon::ThreadPoolBuilder::new()
             .num_threads(n)

@@ -251,6 +251,11 @@ impl S3Source {
         &self.stats
     }
 
+    /// The counters, shared (for a progress bar).
+    pub fn stats_handle(&self) -> Arc<S3Stats> {
+        self.stats.clone()
+    }
+
     /// The concurrency in use.
     pub fn concurrency(&self) -> usize {
         self.options.concurrency.max(1)
@@ -389,6 +394,27 @@ impl S3Source {
 }
 
 type Pending = (usize, tokio::task::JoinHandle<Result<Vec<u8>, String>>);
+
+impl S3Source {
+    /// Fetches one object now, blocking the calling (non-async) thread.
+    pub fn fetch_blocking(&self, location: &Location) -> Result<Vec<u8>, String> {
+        let Location::S3 { bucket, key } = location else {
+            return Err("not an S3 object".into());
+        };
+        let client = self
+            .clients
+            .get(bucket)
+            .cloned()
+            .ok_or_else(|| format!("no client for bucket {bucket}"))?;
+        self.runtime.block_on(fetch_object(
+            client,
+            bucket.clone(),
+            key.clone(),
+            self.options.max_attempts.max(1),
+            self.stats.clone(),
+        ))
+    }
+}
 
 /// Waits for one fetch and passes its result on; false once the receiver
 /// is gone (the scan ended early).

@@ -15,7 +15,7 @@ use crate::s3_server::{Faults, Proxy, Seen, create_bucket, moto, upload_tree};
 
 /// A `vendortrail` command that reaches S3 only through `endpoint`, with
 /// dummy credentials and no profile, metadata service or user config.
-fn s3_command(endpoint: &str) -> Command {
+fn s3_command() -> Command {
     let mut cmd = vendortrail();
     for var in [
         "AWS_PROFILE",
@@ -40,7 +40,7 @@ fn s3_command(endpoint: &str) -> Command {
 
 /// `analyze <source> --format json` plus `extra`, through `endpoint`.
 fn analyze(endpoint: &str, source: &str, extra: &[&str]) -> Output {
-    let mut cmd = s3_command(endpoint);
+    let mut cmd = s3_command();
     cmd.arg("analyze")
         .arg(source)
         .args(["--format", "json", "--no-progress", "--stats"])
@@ -398,7 +398,7 @@ fn generated() -> &'static (PathBuf, &'static str) {
             let _ = std::fs::remove_dir_all(&dir);
             run_ok(
                 vendortrail()
-                    .args(["generate", "--preset", "bench", "--size", "300MB", "--out"])
+                    .args(["generate", "--preset", "bench", "--size", "25MB", "--out"])
                     .arg(&dir),
             );
         }

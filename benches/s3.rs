@@ -1,0 +1,115 @@
+//! `vendortrail analyze s3://...` against a loopback S3-compatible server
+//! (moto) at several `--concurrency` levels, next to the local run of the
+//! same files.
+//!
+//! ```text
+//! scripts/test --no-run && VENDORTRAIL_TEST_PYTHON=~/.cache/vendortrail/test-venv/bin/python \
+//!     cargo bench --bench s3
+//! VENDORTRAIL_S3_BENCH_SIZE=100MB ... cargo bench --bench s3
+//! ```
+//!
+//! Generates (once, under `target/bench-s3-<size>`) a corpus with
+//! `vendortrail generate --preset bench`, uploads its `AWSLogs/` tree to a
+//! bucket on a moto server started on 127.0.0.1, then runs `analyze` as a
+//! child process with `--stats` (its own wall time and peak RSS): once on the
+//! local folder, and once per concurrency level on the bucket. Figures:
+//! objects/s, MB/s of stored (gzip) bytes fetched, MB/s of JSON decoded.
+//! moto is a single Python process, so on loopback it, not the network or
+//! the decoder, sets the ceiling; against S3 the concurrency hides latency.
+
+#[path = "../tests/integration/s3_server.rs"]
+mod s3_server;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use vendortrail::generate::{GenerateOptions, generate, parse_size};
+
+fn main() {
+    let size_text = std::env::var("VENDORTRAIL_S3_BENCH_SIZE").unwrap_or_else(|_| "200MB".into());
+    let size = parse_size(&size_text).expect("VENDORTRAIL_S3_BENCH_SIZE");
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let dir = root.join(format!("target/bench-s3-{size_text}"));
+    if !dir.join("manifest.json").exists() {
+        let _ = std::fs::remove_dir_all(&dir);
+        let mut opts = GenerateOptions::bench(size);
+        opts.out_dir = dir.clone();
+        generate(&opts).expect("generate the corpus");
+    }
+    let logs = dir.join("AWSLogs");
+    let catalog = root.join("../shared/data/service-reference/v1");
+    let bucket = "bench";
+    s3_server::create_bucket(bucket);
+    let keys = s3_server::upload_tree(bucket, "AWSLogs/", &logs, &|_| true);
+    println!(
+        "corpus: {} objects uploaded to {} ({})",
+        keys.len(),
+        s3_server::moto().endpoint,
+        dir.display()
+    );
+    println!("| source | concurrency | time | objects/s | stored MB/s | JSON MB/s | peak RSS |");
+    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+    let local = analyze(&catalog, logs.to_str().expect("utf-8"), &[]);
+    row("local disk", "", &local);
+    let levels =
+        std::env::var("VENDORTRAIL_S3_BENCH_CONCURRENCY").unwrap_or_else(|_| "1,4,16,32,64".into());
+    let source = format!("s3://{bucket}/AWSLogs/");
+    for level in levels.split(',') {
+        let stats = analyze(&catalog, &source, &["--concurrency", level]);
+        row("moto, loopback", level, &stats);
+    }
+}
+
+fn row(source: &str, concurrency: &str, stats: &[(String, String)]) {
+    let get = |k: &str| -> f64 {
+        stats
+            .iter()
+            .find(|(key, _)| key == k)
+            .and_then(|(_, v)| v.parse().ok())
+            .unwrap_or(f64::NAN)
+    };
+    let secs = get("seconds");
+    println!(
+        "| {source} | {concurrency} | {secs:.2} s | {:.0} | {:.1} | {:.1} | {:.0} MB |",
+        get("files") / secs,
+        get("stored_bytes") / 1e6 / secs,
+        get("json_bytes") / 1e6 / secs,
+        get("peak_rss_bytes") / 1e6
+    );
+}
+
+/// The `--stats` line of a child `vendortrail analyze`, as key/value pairs.
+fn analyze(catalog: &Path, source: &str, extra: &[&str]) -> Vec<(String, String)> {
+    let endpoint = &s3_server::moto().endpoint;
+    let out = Command::new(env!("CARGO_BIN_EXE_vendortrail"))
+        .arg("analyze")
+        .arg(source)
+        .args([
+            "--format",
+            "json",
+            "-o",
+            "/dev/null",
+            "--stats",
+            "--no-progress",
+        ])
+        .args(["--endpoint-url", endpoint, "--catalog"])
+        .arg(catalog)
+        .args(extra)
+        .env("AWS_ACCESS_KEY_ID", "bench")
+        .env("AWS_SECRET_ACCESS_KEY", "bench")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .output()
+        .expect("run vendortrail");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let line = stderr
+        .lines()
+        .find(|l| l.starts_with("stats:"))
+        .expect("stats line");
+    line.split_whitespace()
+        .skip(1)
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
