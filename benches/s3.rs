@@ -5,17 +5,20 @@
 //! ```text
 //! scripts/test --no-run && VENDORTRAIL_TEST_PYTHON=~/.cache/vendortrail/test-venv/bin/python \
 //!     cargo bench --bench s3
-//! VENDORTRAIL_S3_BENCH_SIZE=100MB ... cargo bench --bench s3
+//! VENDORTRAIL_S3_BENCH_SIZE=100MB VENDORTRAIL_S3_BENCH_LATENCY_MS=30 ... cargo bench --bench s3
 //! ```
 //!
-//! Generates (once, under `target/bench-s3-<size>`) a corpus with
+//! Generates (once, under `target/bench-s3-<size>`, 25MB unless set: 3,448 log objects) a corpus with
 //! `vendortrail generate --preset bench`, uploads its `AWSLogs/` tree to a
 //! bucket on a moto server started on 127.0.0.1, then runs `analyze` as a
 //! child process with `--stats` (its own wall time and peak RSS): once on the
-//! local folder, and once per concurrency level on the bucket. Figures:
-//! objects/s, MB/s of stored (gzip) bytes fetched, MB/s of JSON decoded.
-//! moto is a single Python process, so on loopback it, not the network or
-//! the decoder, sets the ceiling; against S3 the concurrency hides latency.
+//! local folder, once on moto directly, and once per concurrency level
+//! through the tests' proxy in replay mode (it answers each GET it has seen
+//! from memory, after an added latency, default 10 ms, like S3's first-byte
+//! latency in-Region): moto is a single Python process answering about 200
+//! requests a second, which would hide what the client does. Figures:
+//! objects/s, MB/s of stored (gzip) bytes fetched, MB/s of JSON decoded,
+//! peak RSS.
 
 #[path = "../tests/integration/s3_server.rs"]
 mod s3_server;
@@ -23,10 +26,11 @@ mod s3_server;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use s3_server::moto;
 use vendortrail::generate::{GenerateOptions, generate, parse_size};
 
 fn main() {
-    let size_text = std::env::var("VENDORTRAIL_S3_BENCH_SIZE").unwrap_or_else(|_| "200MB".into());
+    let size_text = std::env::var("VENDORTRAIL_S3_BENCH_SIZE").unwrap_or_else(|_| "25MB".into());
     let size = parse_size(&size_text).expect("VENDORTRAIL_S3_BENCH_SIZE");
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let dir = root.join(format!("target/bench-s3-{size_text}"));
@@ -49,14 +53,57 @@ fn main() {
     );
     println!("| source | concurrency | time | objects/s | stored MB/s | JSON MB/s | peak RSS |");
     println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
-    let local = analyze(&catalog, logs.to_str().expect("utf-8"), &[]);
+    let local = analyze(
+        &catalog,
+        logs.to_str().expect("utf-8"),
+        &moto().endpoint,
+        &[],
+    );
     row("local disk", "", &local);
+    let source = format!("s3://{bucket}/AWSLogs/");
     let levels =
         std::env::var("VENDORTRAIL_S3_BENCH_CONCURRENCY").unwrap_or_else(|_| "1,4,16,32,64".into());
-    let source = format!("s3://{bucket}/AWSLogs/");
-    for level in levels.split(',') {
-        let stats = analyze(&catalog, &source, &["--concurrency", level]);
-        row("moto, loopback", level, &stats);
+    let levels: Vec<&str> = levels.split(',').collect();
+    // moto itself, at the default concurrency.
+    let direct = analyze(
+        &catalog,
+        &source,
+        &moto().endpoint,
+        &["--concurrency", "32"],
+    );
+    row("moto", "32", &direct);
+    // The replaying proxy, once to fill it, then with a network latency.
+    let latency_ms: u64 = std::env::var("VENDORTRAIL_S3_BENCH_LATENCY_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10);
+    let proxy = s3_server::Proxy::start(s3_server::Faults {
+        replay: true,
+        ..s3_server::Faults::default()
+    });
+    analyze(&catalog, &source, &proxy.endpoint, &["--concurrency", "64"]);
+    let zero = analyze(&catalog, &source, &proxy.endpoint, &["--concurrency", "32"]);
+    row("replay, no latency", "32", &zero);
+    drop(proxy);
+    let delayed = s3_server::Proxy::start(s3_server::Faults {
+        replay: true,
+        latency: std::time::Duration::from_millis(latency_ms),
+        ..s3_server::Faults::default()
+    });
+    analyze(
+        &catalog,
+        &source,
+        &delayed.endpoint,
+        &["--concurrency", "64"],
+    );
+    for level in levels {
+        let stats = analyze(
+            &catalog,
+            &source,
+            &delayed.endpoint,
+            &["--concurrency", level],
+        );
+        row(&format!("replay, {latency_ms} ms latency"), level, &stats);
     }
 }
 
@@ -79,8 +126,7 @@ fn row(source: &str, concurrency: &str, stats: &[(String, String)]) {
 }
 
 /// The `--stats` line of a child `vendortrail analyze`, as key/value pairs.
-fn analyze(catalog: &Path, source: &str, extra: &[&str]) -> Vec<(String, String)> {
-    let endpoint = &s3_server::moto().endpoint;
+fn analyze(catalog: &Path, source: &str, endpoint: &str, extra: &[&str]) -> Vec<(String, String)> {
     let out = Command::new(env!("CARGO_BIN_EXE_vendortrail"))
         .arg("analyze")
         .arg(source)

@@ -580,6 +580,158 @@ mod tests {
     use crate::source::local;
     use crate::testutil::{real_catalog, shared_data_dir};
 
+    /// The committed corpus as S3 objects (bucket `b`, the path as key, an
+    /// ETag from the content), with the files to read their bytes from.
+    fn corpus_as_s3() -> (Inventory, Vec<std::path::PathBuf>) {
+        let logs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/corpus/AWSLogs");
+        let mut inventory = local::discover(&[logs], &Filters::default());
+        let mut paths = Vec::new();
+        for object in &mut inventory.objects {
+            let Location::Local(path) = &object.location else {
+                unreachable!("local discovery");
+            };
+            let size = std::fs::metadata(path).expect("stat").len();
+            object.etag = Some(format!(
+                "{size}-{:016x}",
+                crate::hash::hash_str(&path.display().to_string())
+            ));
+            paths.push(path.clone());
+            object.location = Location::S3 {
+                bucket: "b".into(),
+                key: path.display().to_string(),
+            };
+        }
+        (inventory, paths)
+    }
+
+    fn json_of(inventory: &Inventory, usage: Usage) -> String {
+        let report = Report::build(
+            Vec::new(),
+            inventory,
+            usage,
+            Filters::default(),
+            CatalogUse::Rules,
+        );
+        let mut out = Vec::new();
+        crate::output::json::write(&report, &mut out).expect("json");
+        String::from_utf8(out).expect("utf-8")
+    }
+
+    /// A stream of the files behind `objects[i]` for the indexes given, in order.
+    fn stream_of(
+        paths: &[std::path::PathBuf],
+        indexes: Vec<usize>,
+    ) -> impl FnMut() -> Option<(usize, Result<Vec<u8>, String>)> + Send {
+        let paths = paths.to_vec();
+        let mut next = indexes.into_iter();
+        move || {
+            let i = next.next()?;
+            Some((i, std::fs::read(&paths[i]).map_err(|e| e.to_string())))
+        }
+    }
+
+    /// Objects delivered late (in the middle of the delivery order) after a
+    /// first cached run: the second cached run fetches only them, and its
+    /// report equals a cold run's, duplicates across objects included.
+    #[test]
+    fn a_cached_scan_with_late_objects_equals_a_cold_scan() {
+        let (full, paths) = corpus_as_s3();
+        let mapper = ActionMapper::new(None);
+        let filters = Filters::default();
+        let ctx = ScanContext {
+            filters: &filters,
+            mapper: &mapper,
+            dedupe_window: 86_400,
+            watch: None,
+        };
+        let all: Vec<usize> = (0..full.objects.len()).collect();
+        let cold = scan(
+            &full,
+            Some(&mut stream_of(&paths, all)),
+            &ctx,
+            &Progress::hidden(),
+        );
+        let cold = json_of(&full, cold);
+        assert!(
+            cold.contains("\"duplicates\": 38"),
+            "the corpus plants duplicates"
+        );
+
+        let dir = tempfile::tempdir().expect("tempdir");
+        let cache = ObjectCache::open(dir.path(), "test").expect("cache");
+        let refetches = std::sync::atomic::AtomicUsize::new(0);
+        let refetch = |object: &LogObject| {
+            refetches.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let at = full
+                .objects
+                .iter()
+                .position(|o| o == object)
+                .expect("known");
+            std::fs::read(&paths[at]).map_err(|e| e.to_string())
+        };
+        // First run: every third object not delivered yet.
+        let mut early = Inventory::default();
+        let mut early_paths = Vec::new();
+        for (i, object) in full.objects.iter().enumerate() {
+            if i % 3 != 1 {
+                early.objects.push(object.clone());
+                early_paths.push(paths[i].clone());
+            }
+        }
+        let none = vec![false; early.objects.len()];
+        let using = CacheUse {
+            cache: &cache,
+            cached: &none,
+            refetch: &refetch,
+        };
+        let indexes = (0..early.objects.len()).collect();
+        scan_cached(
+            &early,
+            &mut stream_of(&early_paths, indexes),
+            &using,
+            &ctx,
+            &Progress::hidden(),
+        );
+
+        // Second run: everything; only the late third is fetched.
+        let cached: Vec<bool> = full.objects.iter().map(|o| cache.has(o)).collect();
+        let late: Vec<usize> = (0..full.objects.len()).filter(|i| !cached[*i]).collect();
+        assert_eq!(
+            late.len(),
+            full.objects.len() / 3 + usize::from(full.objects.len() % 3 > 1)
+        );
+        let using = CacheUse {
+            cache: &cache,
+            cached: &cached,
+            refetch: &refetch,
+        };
+        let warm = scan_cached(
+            &full,
+            &mut stream_of(&paths, late),
+            &using,
+            &ctx,
+            &Progress::hidden(),
+        );
+        assert_eq!(json_of(&full, warm), cold);
+        // Entries whose claims broke were fetched again, and only those.
+        let again = refetches.load(std::sync::atomic::Ordering::Relaxed);
+        assert!(again < full.objects.len() / 10, "{again} refetched");
+
+        // A third run changes nothing and fetches nothing.
+        let cached: Vec<bool> = full.objects.iter().map(|o| cache.has(o)).collect();
+        assert!(cached.iter().all(|c| *c));
+        let before = refetches.load(std::sync::atomic::Ordering::Relaxed);
+        let third = scan_cached(
+            &full,
+            &mut stream_of(&paths, Vec::new()),
+            &using,
+            &ctx,
+            &Progress::hidden(),
+        );
+        assert_eq!(json_of(&full, third), cold);
+        assert_eq!(refetches.load(std::sync::atomic::Ordering::Relaxed), before);
+    }
+
     #[test]
     fn a_watched_id_matches_only_as_a_whole_token() {
         let finder = memchr::memmem::Finder::new("i-0abc");

@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 use serde_json::Value;
 
 use crate::common::{catalog_dir, corpus, root, run, run_ok, vendortrail};
-use crate::s3_server::{Faults, Proxy, Seen, create_bucket, moto, upload_tree};
+use crate::s3_server::{Faults, Proxy, Seen, create_bucket, create_bucket_in, moto, upload_tree};
 
 /// A `vendortrail` command that reaches S3 only through `endpoint`, with
 /// dummy credentials and no profile, metadata service or user config.
@@ -458,4 +458,37 @@ fn with_a_cache_the_next_review_fetches_only_new_objects() {
     let cold = analyze_ok(&moto().endpoint, source, &[]);
     assert_eq!(second, cold);
     assert_ne!(second["input"]["events"], first["input"]["events"]);
+}
+
+#[test]
+fn the_bucket_region_is_found_and_the_endpoint_can_come_from_the_environment() {
+    create_bucket_in("frankfurt", "eu-central-1");
+    let logs = corpus().join("AWSLogs/333333333333");
+    upload_tree("frankfurt", "AWSLogs/333333333333/", &logs, &|_| true);
+    let proxy = Proxy::start(Faults::default());
+    // No --endpoint-url: AWS_ENDPOINT_URL_S3 names the proxy; the client
+    // starts in us-east-1 (AWS_REGION) and must move to the bucket's Region.
+    let mut cmd = s3_command();
+    cmd.env("AWS_ENDPOINT_URL_S3", &proxy.endpoint)
+        .arg("analyze")
+        .arg("s3://frankfurt/AWSLogs/")
+        .args(["--format", "json", "--no-progress", "--catalog"])
+        .arg(catalog_dir());
+    let s3: Value = serde_json::from_slice(&run_ok(&mut cmd).stdout).expect("JSON");
+    let local = analyze_local(&logs, &[]);
+    assert_eq!(s3["principals"], local["principals"]);
+    let seen = proxy.seen();
+    let gets: Vec<&Seen> = seen.iter().filter(|s| s.is_get_object()).collect();
+    assert!(!gets.is_empty());
+    assert!(
+        gets.iter()
+            .chain(
+                seen.iter()
+                    .filter(|s| s.is_list())
+                    .collect::<Vec<_>>()
+                    .iter()
+            )
+            .all(|s| s.signed_for.as_deref() == Some("eu-central-1")),
+        "{seen:#?}"
+    );
 }

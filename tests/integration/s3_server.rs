@@ -75,6 +75,17 @@ pub fn create_bucket(bucket: &str) {
         .unwrap_or_else(|e| panic!("create bucket {bucket}: {e}"));
 }
 
+/// Creates a bucket in a Region other than us-east-1.
+pub fn create_bucket_in(bucket: &str, region: &str) {
+    let body = format!(
+        "<CreateBucketConfiguration><LocationConstraint>{region}</LocationConstraint></CreateBucketConfiguration>"
+    );
+    ureq::put(&format!("{}/{bucket}", moto().endpoint))
+        .header("Content-Type", "application/xml")
+        .send(body.as_bytes())
+        .unwrap_or_else(|e| panic!("create bucket {bucket} in {region}: {e}"));
+}
+
 /// Uploads one object.
 pub fn put_object(bucket: &str, key: &str, body: &[u8]) {
     // An explicit binary type: moto parses a form-encoded body as a form
@@ -125,6 +136,12 @@ pub struct Faults {
     pub deny_bucket: Option<String>,
     /// Answer `500 InternalError` to every GET of a key containing this.
     pub fail_key: Option<String>,
+    /// Wait this long before answering each request (network latency).
+    pub latency: std::time::Duration,
+    /// Answer a GET or HEAD seen before from memory instead of moto (for
+    /// the benchmark: moto, one Python process, answers about 200
+    /// requests a second, which would hide the client's own behaviour).
+    pub replay: bool,
 }
 
 /// One request seen by the proxy.
@@ -136,6 +153,8 @@ pub struct Seen {
     pub path: String,
     /// The query string (without `?`).
     pub query: String,
+    /// The Region in the SigV4 credential scope of `Authorization`.
+    pub signed_for: Option<String>,
 }
 
 impl Seen {
@@ -182,6 +201,7 @@ impl Proxy {
             requests: AtomicUsize::new(0),
             gets: AtomicUsize::new(0),
             seen: seen.clone(),
+            replies: Mutex::new(std::collections::HashMap::new()),
         });
         std::thread::spawn(move || {
             for conn in listener.incoming() {
@@ -212,6 +232,7 @@ struct ProxyState {
     requests: AtomicUsize,
     gets: AtomicUsize,
     seen: Arc<Mutex<Vec<Seen>>>,
+    replies: Mutex<std::collections::HashMap<String, Arc<Vec<u8>>>>,
 }
 
 impl ProxyState {
@@ -226,6 +247,7 @@ impl ProxyState {
             method,
             path: path.to_string(),
             query: query.to_string(),
+            signed_for: signing_region(&head),
         };
         self.seen.lock().expect("lock").push(seen.clone());
         let n = self.requests.fetch_add(1, Ordering::SeqCst) + 1;
@@ -252,7 +274,30 @@ impl ProxyState {
                 "Please reduce your request rate.",
             );
         }
-        let response = self.forward(&head, &body)?;
+        std::thread::sleep(self.faults.latency);
+        let replayable = self.faults.replay && matches!(seen.method.as_str(), "GET" | "HEAD");
+        let remembered = replayable
+            .then(|| {
+                self.replies
+                    .lock()
+                    .expect("lock")
+                    .get(&request_line)
+                    .cloned()
+            })
+            .flatten();
+        let response = match remembered {
+            Some(response) => response,
+            None => {
+                let response = Arc::new(self.forward(&head, &body)?);
+                if replayable {
+                    self.replies
+                        .lock()
+                        .expect("lock")
+                        .insert(request_line.clone(), response.clone());
+                }
+                response
+            }
+        };
         let cut = seen.is_get_object() && self.faults.drop_body_every > 0 && {
             let g = self.gets.fetch_add(1, Ordering::SeqCst) + 1;
             g.is_multiple_of(self.faults.drop_body_every)
@@ -325,6 +370,16 @@ fn read_request(conn: &mut TcpStream) -> std::io::Result<(String, Vec<u8>)> {
         body.extend_from_slice(&chunk[..n]);
     }
     Ok((head, body))
+}
+
+/// The Region of `Credential=<key>/<date>/<region>/s3/aws4_request`.
+fn signing_region(head: &str) -> Option<String> {
+    let auth = head.lines().find_map(|l| {
+        let (name, value) = l.split_once(':')?;
+        name.eq_ignore_ascii_case("authorization").then_some(value)
+    })?;
+    let scope = auth.split("Credential=").nth(1)?;
+    scope.split('/').nth(2).map(str::to_string)
 }
 
 fn find_head_end(buf: &[u8]) -> Option<usize> {
