@@ -166,21 +166,32 @@ pub fn scan_cached(
             })
             .collect();
         // New objects: fetch, decode against the shared de-duplicator, store.
-        let fresh = chunk
-            .iter()
+        chunk
+            .par_iter()
             .enumerate()
             .filter(|(i, _)| !cached.cached[base + i])
-            .count();
-        (0..fresh).into_par_iter().for_each(|_| {
-            let next = (fetched.lock().unwrap_or_else(PoisonError::into_inner))();
-            let Some((at, body)) = next else {
-                return;
-            };
-            let object = &objects[at];
-            let usage = decode_and_store(object, body, ctx, &deduper, cached.cache);
-            merge_into(&states, usage);
-            progress.object_done(object.size);
-        });
+            .for_each(|(_, handed)| {
+                // The stream's next object belongs to this batch (it is in
+                // inventory order), though perhaps not to this iteration.
+                let next = (fetched.lock().unwrap_or_else(PoisonError::into_inner))();
+                let usage = match next {
+                    Some((at, body)) => {
+                        let object = &objects[at];
+                        progress.object_done(object.size);
+                        decode_and_store(object, body, ctx, &deduper, cached.cache)
+                    }
+                    None => {
+                        let mut usage = Usage::default();
+                        fail(
+                            &mut usage,
+                            handed.location.to_string(),
+                            "not fetched: the object stream ended early".into(),
+                        );
+                        usage
+                    }
+                };
+                merge_into(&states, usage);
+            });
         // An entry that lost events counts on others having counted them.
         for (i, entry) in entries.iter().enumerate() {
             if let (true, Some(entry)) = (usable[i], entry)
@@ -713,13 +724,23 @@ mod tests {
             &Progress::hidden(),
         );
         assert_eq!(json_of(&full, warm), cold);
-        // Entries whose claims broke were fetched again, and only those.
+        // Entries whose claims broke were fetched again, and only those:
+        // here a late object holds a duplicate of an event that a cached
+        // object of a later batch had counted in the first run.
         let again = refetches.load(std::sync::atomic::Ordering::Relaxed);
-        assert!(again < full.objects.len() / 10, "{again} refetched");
+        assert!(
+            (1..full.objects.len() / 10).contains(&again),
+            "{again} refetched"
+        );
 
         // A third run changes nothing and fetches nothing.
         let cached: Vec<bool> = full.objects.iter().map(|o| cache.has(o)).collect();
         assert!(cached.iter().all(|c| *c));
+        let using = CacheUse {
+            cache: &cache,
+            cached: &cached,
+            refetch: &refetch,
+        };
         let before = refetches.load(std::sync::atomic::Ordering::Relaxed);
         let third = scan_cached(
             &full,
