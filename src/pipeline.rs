@@ -2,11 +2,12 @@
 //! source → decode → event → usage → report → attribution (third
 //! parties), then, with IAM input, compare (used vs granted) and suggest.
 //!
-//! Objects are processed in delivery order, in batches spread over rayon's
-//! workers. Each worker folds its objects into its own [`Usage`] for the
-//! whole scan; the per-worker results are merged (an order-independent
-//! reduce) at the end. After each batch, the de-duplicator forgets events too
-//! old to be delivered again.
+//! Objects are processed in delivery order, in batches (never across a
+//! delivery day) spread over rayon's workers, possibly fed in segments (an
+//! S3 scan lists one delivery day at a time: [`Scanner`]). Each worker folds
+//! its objects into its own [`Usage`] for the whole scan; the per-worker
+//! results are merged (an order-independent reduce) at the end. Before each
+//! batch, the de-duplicator forgets events too old to be delivered again.
 //! A bad object is recorded with its path and reason and the scan goes on.
 
 use std::cell::RefCell;
@@ -60,69 +61,9 @@ pub fn scan(
     ctx: &ScanContext<'_>,
     progress: &Progress,
 ) -> Usage {
-    let deduper = Deduper::new(ctx.dedupe_window);
-    let workers = rayon::current_num_threads().max(1);
-    // One accumulator per worker thread for the whole scan, merged once at
-    // the end: a fold state per rayon split would be merged hundreds of
-    // times, and merging bounded sets is what aggregation costs most.
-    let states: Vec<Mutex<Usage>> = (0..workers).map(|_| Mutex::new(Usage::default())).collect();
-    let fetched = fetched.map(Mutex::new);
-    let objects = &inventory.objects;
-    for (index, chunk) in objects.chunks(BATCH).enumerate() {
-        chunk.par_iter().for_each(|object| {
-            // Each pool thread has its own index, so its lock is uncontended.
-            let worker = rayon::current_thread_index().unwrap_or(0) % workers;
-            let mut acc = states[worker]
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner);
-            if matches!(object.location, Location::Local(_)) {
-                scan_object(object, None, ctx, &deduper, &mut acc);
-                progress.object_done(object.size);
-                return;
-            }
-            // A fetched object: the stream's next one, which belongs to
-            // this batch too (it is in inventory order), though perhaps not
-            // the one this iteration was handed.
-            let next = fetched
-                .as_ref()
-                .and_then(|f| (f.lock().unwrap_or_else(PoisonError::into_inner))());
-            match next {
-                Some((at, body)) => {
-                    let object = &objects[at];
-                    scan_object(object, Some(body), ctx, &deduper, &mut acc);
-                    progress.object_done(object.size);
-                }
-                None => fail(
-                    &mut acc,
-                    object.location.to_string(),
-                    "not fetched: the object stream ended early".into(),
-                ),
-            }
-        });
-        if let Some(next) = objects
-            .get((index + 1) * BATCH)
-            .and_then(LogObject::delivered)
-        {
-            deduper.forget_before(next);
-        }
-    }
-    let mut parts = states
-        .into_iter()
-        .map(|s| s.into_inner().unwrap_or_else(PoisonError::into_inner));
-    let mut total = parts.next().unwrap_or_default();
-    parts.for_each(|part| total.merge(part));
-    total
-}
-
-/// What a scan with `--cache` needs besides the inventory.
-pub struct CacheUse<'a> {
-    /// The cache.
-    pub cache: &'a ObjectCache,
-    /// For each object of the inventory, whether its entry is in the cache
-    /// (and so not in the fetched stream).
-    pub cached: &'a [bool],
-    /// Fetches one object again, for an entry that cannot be used.
-    pub refetch: &'a (dyn Fn(&LogObject) -> Result<Vec<u8>, String> + Sync),
+    let scanner = Scanner::new(ctx, progress);
+    scanner.segment(inventory, fetched);
+    scanner.finish()
 }
 
 /// [`scan`] with an object cache: objects with an entry are not fetched but
@@ -136,103 +77,222 @@ pub fn scan_cached(
     ctx: &ScanContext<'_>,
     progress: &Progress,
 ) -> Usage {
-    let deduper = Deduper::new(ctx.dedupe_window);
-    let workers = rayon::current_num_threads().max(1);
-    let states: Vec<Mutex<Usage>> = (0..workers).map(|_| Mutex::new(Usage::default())).collect();
-    let fetched = Mutex::new(fetched);
-    let objects = &inventory.objects;
-    for (index, chunk) in objects.chunks(BATCH).enumerate() {
-        let base = index * BATCH;
-        // Entries of the batch's cached objects; `None` where none was
-        // stored or it cannot be read (then the object is fetched again).
-        let mut entries: Vec<Option<Entry>> = chunk
-            .par_iter()
-            .enumerate()
-            .map(|(i, object)| {
-                cached.cached[base + i]
-                    .then(|| cached.cache.load(object))
-                    .flatten()
-            })
-            .collect();
-        // Replay the entries' claims in delivery order, before the new
-        // objects of the batch decode.
-        let mut usable: Vec<bool> = entries
-            .iter()
-            .zip(chunk)
-            .map(|(entry, object)| {
-                entry
-                    .as_ref()
-                    .is_some_and(|e| deduper.claim_all(&e.won, object.delivered()))
-            })
-            .collect();
-        // New objects: fetch, decode against the shared de-duplicator, store.
-        chunk
-            .par_iter()
-            .enumerate()
-            .filter(|(i, _)| !cached.cached[base + i])
-            .for_each(|(_, handed)| {
-                // The stream's next object belongs to this batch (it is in
-                // inventory order), though perhaps not to this iteration.
-                let next = (fetched.lock().unwrap_or_else(PoisonError::into_inner))();
-                let usage = match next {
-                    Some((at, body)) => {
-                        let object = &objects[at];
-                        progress.object_done(object.size);
-                        decode_and_store(object, body, ctx, &deduper, cached.cache)
-                    }
-                    None => {
-                        let mut usage = Usage::default();
-                        fail(
-                            &mut usage,
-                            handed.location.to_string(),
-                            "not fetched: the object stream ended early".into(),
-                        );
-                        usage
-                    }
-                };
-                merge_into(&states, usage);
-            });
-        // An entry that lost events counts on others having counted them.
-        for (i, entry) in entries.iter().enumerate() {
-            if let (true, Some(entry)) = (usable[i], entry)
-                && !entry.lost.iter().all(|&k| deduper.contains(k))
-            {
-                deduper.release(&entry.won);
-                usable[i] = false;
-            }
-        }
-        chunk
-            .par_iter()
-            .zip(entries.par_iter_mut())
-            .enumerate()
-            .filter(|(i, _)| cached.cached[base + i])
-            .for_each(|(i, (object, entry))| {
-                let usage = match entry.take() {
-                    Some(entry) if usable[i] => entry.usage,
-                    _ => decode_and_store(
-                        object,
-                        (cached.refetch)(object),
-                        ctx,
-                        &deduper,
-                        cached.cache,
-                    ),
-                };
-                merge_into(&states, usage);
-                progress.object_done(object.size);
-            });
-        if let Some(next) = objects
-            .get((index + 1) * BATCH)
-            .and_then(LogObject::delivered)
-        {
-            deduper.forget_before(next);
+    let scanner = Scanner::new(ctx, progress);
+    scanner.segment_cached(inventory, fetched, cached);
+    scanner.finish()
+}
+
+/// A scan fed in segments: objects in delivery order, one segment after
+/// another (an S3 scan lists and processes one delivery day at a time, so
+/// only that day's objects are in memory). The de-duplicator and the
+/// per-worker accumulators live across segments; batches never cross a
+/// delivery day, so a scan in day segments forgets exactly when a scan of
+/// the whole inventory does, and gives the same result.
+pub struct Scanner<'a> {
+    ctx: &'a ScanContext<'a>,
+    progress: &'a Progress,
+    deduper: Deduper,
+    // One accumulator per worker thread for the whole scan, merged once at
+    // the end: a fold state per rayon split would be merged hundreds of
+    // times, and merging bounded sets is what aggregation costs most.
+    states: Vec<Mutex<Usage>>,
+}
+
+/// Batches of at most [`BATCH`] objects, never across a delivery day.
+fn batches(objects: &[LogObject]) -> Vec<std::ops::Range<usize>> {
+    let day = |o: &LogObject| o.delivered().map(|t| t.div_euclid(86_400));
+    let mut out = Vec::new();
+    let mut start = 0;
+    for i in 1..=objects.len() {
+        if i == objects.len() || i - start == BATCH || day(&objects[i]) != day(&objects[start]) {
+            out.push(start..i);
+            start = i;
         }
     }
-    let mut parts = states
-        .into_iter()
-        .map(|s| s.into_inner().unwrap_or_else(PoisonError::into_inner));
-    let mut total = parts.next().unwrap_or_default();
-    parts.for_each(|part| total.merge(part));
-    total
+    out
+}
+
+impl<'a> Scanner<'a> {
+    /// A scan with nothing read yet.
+    pub fn new(ctx: &'a ScanContext<'a>, progress: &'a Progress) -> Scanner<'a> {
+        let workers = rayon::current_num_threads().max(1);
+        Scanner {
+            ctx,
+            progress,
+            deduper: Deduper::new(ctx.dedupe_window),
+            states: (0..workers).map(|_| Mutex::new(Usage::default())).collect(),
+        }
+    }
+
+    /// The usage of every segment.
+    pub fn finish(self) -> Usage {
+        let mut parts = self
+            .states
+            .into_iter()
+            .map(|s| s.into_inner().unwrap_or_else(PoisonError::into_inner));
+        let mut total = parts.next().unwrap_or_default();
+        parts.for_each(|part| total.merge(part));
+        total
+    }
+
+    /// Scans one segment. Local files are read by the workers; other
+    /// objects' bytes come from `fetched`, which must yield exactly those
+    /// objects, in inventory order.
+    pub fn segment(&self, inventory: &Inventory, fetched: Option<Fetched<'_>>) {
+        let (ctx, progress, deduper, states) =
+            (self.ctx, self.progress, &self.deduper, &self.states);
+        let workers = states.len();
+        let fetched = fetched.map(Mutex::new);
+        let objects = &inventory.objects;
+        for range in batches(objects) {
+            let chunk = &objects[range];
+            if let Some(first) = chunk.first().and_then(LogObject::delivered) {
+                deduper.forget_before(first);
+            }
+            chunk.par_iter().for_each(|object| {
+                // Each pool thread has its own index, so its lock is uncontended.
+                let worker = rayon::current_thread_index().unwrap_or(0) % workers;
+                let mut acc = states[worker]
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner);
+                if matches!(object.location, Location::Local(_)) {
+                    scan_object(object, None, ctx, deduper, &mut acc);
+                    progress.object_done(object.size);
+                    return;
+                }
+                // A fetched object: the stream's next one, which belongs to
+                // this batch too (it is in inventory order), though perhaps not
+                // the one this iteration was handed.
+                let next = fetched
+                    .as_ref()
+                    .and_then(|f| (f.lock().unwrap_or_else(PoisonError::into_inner))());
+                match next {
+                    Some((at, body)) => {
+                        let object = &objects[at];
+                        scan_object(object, Some(body), ctx, deduper, &mut acc);
+                        progress.object_done(object.size);
+                    }
+                    None => fail(
+                        &mut acc,
+                        object.location.to_string(),
+                        "not fetched: the object stream ended early".into(),
+                    ),
+                }
+            });
+        }
+    }
+}
+
+/// What a scan with `--cache` needs besides the inventory.
+pub struct CacheUse<'a> {
+    /// The cache.
+    pub cache: &'a ObjectCache,
+    /// For each object of the inventory, whether its entry is in the cache
+    /// (and so not in the fetched stream).
+    pub cached: &'a [bool],
+    /// Fetches one object again, for an entry that cannot be used.
+    pub refetch: &'a (dyn Fn(&LogObject) -> Result<Vec<u8>, String> + Sync),
+}
+
+impl Scanner<'_> {
+    /// Scans one segment with the object cache: objects with an entry are
+    /// replayed, the others fetched (from `fetched`, which yields the objects
+    /// not cached, in inventory order), decoded and stored.
+    pub fn segment_cached(
+        &self,
+        inventory: &Inventory,
+        fetched: Fetched<'_>,
+        cached: &CacheUse<'_>,
+    ) {
+        let (ctx, progress, deduper, states) =
+            (self.ctx, self.progress, &self.deduper, &self.states);
+        let fetched = Mutex::new(fetched);
+        let objects = &inventory.objects;
+        for range in batches(objects) {
+            let base = range.start;
+            let chunk = &objects[range];
+            if let Some(first) = chunk.first().and_then(LogObject::delivered) {
+                deduper.forget_before(first);
+            }
+            // Entries of the batch's cached objects; `None` where none was
+            // stored or it cannot be read (then the object is fetched again).
+            let mut entries: Vec<Option<Entry>> = chunk
+                .par_iter()
+                .enumerate()
+                .map(|(i, object)| {
+                    cached.cached[base + i]
+                        .then(|| cached.cache.load(object))
+                        .flatten()
+                })
+                .collect();
+            // Replay the entries' claims in delivery order, before the new
+            // objects of the batch decode.
+            let mut usable: Vec<bool> = entries
+                .iter()
+                .zip(chunk)
+                .map(|(entry, object)| {
+                    entry
+                        .as_ref()
+                        .is_some_and(|e| deduper.claim_all(&e.won, object.delivered()))
+                })
+                .collect();
+            // New objects: fetch, decode against the shared de-duplicator, store.
+            chunk
+                .par_iter()
+                .enumerate()
+                .filter(|(i, _)| !cached.cached[base + i])
+                .for_each(|(_, handed)| {
+                    // The stream's next object belongs to this batch (it is in
+                    // inventory order), though perhaps not to this iteration.
+                    let next = (fetched.lock().unwrap_or_else(PoisonError::into_inner))();
+                    let usage = match next {
+                        Some((at, body)) => {
+                            let object = &objects[at];
+                            progress.object_done(object.size);
+                            decode_and_store(object, body, ctx, deduper, cached.cache)
+                        }
+                        None => {
+                            let mut usage = Usage::default();
+                            fail(
+                                &mut usage,
+                                handed.location.to_string(),
+                                "not fetched: the object stream ended early".into(),
+                            );
+                            usage
+                        }
+                    };
+                    merge_into(states, usage);
+                });
+            // An entry that lost events counts on others having counted them.
+            for (i, entry) in entries.iter().enumerate() {
+                if let (true, Some(entry)) = (usable[i], entry)
+                    && !entry.lost.iter().all(|&k| deduper.contains(k))
+                {
+                    deduper.release(&entry.won);
+                    usable[i] = false;
+                }
+            }
+            chunk
+                .par_iter()
+                .zip(entries.par_iter_mut())
+                .enumerate()
+                .filter(|(i, _)| cached.cached[base + i])
+                .for_each(|(i, (object, entry))| {
+                    let usage = match entry.take() {
+                        Some(entry) if usable[i] => entry.usage,
+                        _ => decode_and_store(
+                            object,
+                            (cached.refetch)(object),
+                            ctx,
+                            deduper,
+                            cached.cache,
+                        ),
+                    };
+                    merge_into(states, usage);
+                    progress.object_done(object.size);
+                });
+        }
+    }
 }
 
 /// Adds one object's usage to the calling worker's accumulator.

@@ -76,6 +76,13 @@ impl Progress {
         self
     }
 
+    /// More work found (a day's objects listed).
+    pub fn add_total(&self, bytes: u64) {
+        if let Some(bar) = &self.bar {
+            bar.inc_length(bytes);
+        }
+    }
+
     /// One object of `bytes` stored bytes is done.
     pub fn object_done(&self, bytes: u64) {
         if let Some(bar) = &self.bar {

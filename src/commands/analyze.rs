@@ -10,13 +10,14 @@ use crate::cache::ObjectCache;
 use crate::cli::{AnalyzeArgs, ScanArgs};
 use crate::event::ActionMapper;
 use crate::output::{self, Format};
-use crate::pipeline::{self, CacheUse, ScanContext};
+use crate::pipeline::{self, CacheUse, ScanContext, Scanner};
 use crate::progress::Progress;
 use crate::report::{CatalogUse, Report};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use crate::source::s3::{self, Bodies, S3Options, S3Source, S3Stats, S3Url};
-use crate::source::{Filters, Inventory, Location, local};
+use crate::source::s3::{self, Bodies, DayFolder, S3Options, S3Source, S3Stats, S3Url};
+use crate::source::{Filters, Inventory, Location, LogObject, local};
 use crate::time::{now, parse_duration, parse_user_time};
 
 /// Reads the filters from the flags.
@@ -88,7 +89,7 @@ pub fn scan_watching(
         }
     };
     let mapper = ActionMapper::new(loaded.map(|(_, c)| c));
-    let (inventory, s3) = discover(args, &filters, progress_enabled)?;
+    let (inventory, days, s3) = discover(args, &filters, progress_enabled)?;
     let mut progress = Progress::bytes(
         inventory.total_bytes(),
         inventory.objects.len(),
@@ -96,10 +97,11 @@ pub fn scan_watching(
     );
     if let Some(s3) = &s3 {
         let stats = s3.stats_handle();
-        let (objects, listed) = (inventory.objects.len(), S3Stats::get(&stats.listed_objects));
         progress = progress.with_status(Box::new(move |decoded| {
             format!(
-                "{listed} objects listed, {objects} to read; fetched {} ({:.1} MB); decoded {decoded}",
+                "listed {} objects ({:.1} MB); fetched {} ({:.1} MB); decoded {decoded}",
+                S3Stats::get(&stats.listed_objects),
+                S3Stats::get(&stats.listed_bytes) as f64 / 1e6,
                 S3Stats::get(&stats.fetched_objects),
                 S3Stats::get(&stats.fetched_bytes) as f64 / 1e6
             )
@@ -132,48 +134,24 @@ pub fn scan_watching(
         }
         _ => None,
     };
-    let cached: Vec<bool> = inventory
-        .objects
-        .iter()
-        .map(|o| cache.as_ref().is_some_and(|c| c.has(o)))
-        .collect();
-    let mut bodies = s3.as_ref().map(|s3| {
-        let remote = inventory
-            .objects
-            .iter()
-            .enumerate()
-            .filter(|(i, o)| !matches!(o.location, Location::Local(_)) && !cached[*i])
-            .map(|(i, o)| (i, o.location.clone()))
-            .collect();
-        s3.fetch_in_order(remote)
-    });
-    let mut next_body = || bodies.as_mut().and_then(Bodies::next_body);
-    let refetch = |object: &crate::source::LogObject| match &s3 {
-        Some(s3) => s3.fetch_blocking(&object.location),
-        None => Err("no S3 connection".to_string()),
+    let scanner = Scanner::new(&ctx, &progress);
+    let segments = Segments {
+        scanner: &scanner,
+        s3: s3.as_ref(),
+        cache: cache.as_ref(),
+        filters: &filters,
+        progress: &progress,
     };
-    let mut scan = || match &cache {
-        Some(cache) => {
-            let using = CacheUse {
-                cache,
-                cached: &cached,
-                refetch: &refetch,
-            };
-            pipeline::scan_cached(&inventory, &mut next_body, &using, &ctx, &progress)
-        }
-        None => {
-            let fetched: Option<pipeline::Fetched<'_>> = s3.is_some().then_some(&mut next_body);
-            pipeline::scan(&inventory, fetched, &ctx, &progress)
-        }
-    };
-    let usage = match args.threads {
+    let run = || segments.run(inventory, days);
+    let inventory = match args.threads {
         Some(n) => rayon::ThreadPoolBuilder::new()
             .num_threads(n)
             .build()
             .context("cannot start worker threads")?
-            .install(scan),
-        None => scan(),
+            .install(run),
+        None => run(),
     };
+    let usage = scanner.finish();
     if let Some(s3) = &s3
         && args.stats
     {
@@ -197,20 +175,115 @@ pub fn scan_watching(
     Ok(Scanned { report, mapper })
 }
 
+/// Feeds the scanner one delivery day at a time: the objects found while
+/// walking (local files, S3 objects outside day folders) grouped by their
+/// delivery day, with each day's S3 folders listed only when its turn comes,
+/// so an S3 scan holds one day's objects, whatever the bucket's size.
+struct Segments<'a> {
+    scanner: &'a Scanner<'a>,
+    s3: Option<&'a S3Source>,
+    cache: Option<&'a ObjectCache>,
+    filters: &'a Filters,
+    progress: &'a Progress,
+}
+
+impl Segments<'_> {
+    /// Scans everything; returns the inventory's counts and lists (its
+    /// objects dropped as they were read) for the report.
+    fn run(&self, found: Inventory, days: Vec<DayFolder>) -> Inventory {
+        let day_of = |t: Option<i64>| t.map(|t| t.div_euclid(86_400));
+        let mut by_day: BTreeMap<Option<i64>, (Vec<LogObject>, Vec<DayFolder>)> = BTreeMap::new();
+        let Inventory { objects, .. } = &found;
+        for object in objects {
+            by_day
+                .entry(day_of(object.delivered()))
+                .or_default()
+                .0
+                .push(object.clone());
+        }
+        for folder in days {
+            by_day
+                .entry(day_of(Some(folder.day)))
+                .or_default()
+                .1
+                .push(folder);
+        }
+        let mut summary = Inventory {
+            objects: Vec::new(),
+            ..found
+        };
+        for (_, (objects, folders)) in by_day {
+            let mut segment = Inventory {
+                objects,
+                ..Inventory::default()
+            };
+            if let (Some(s3), false) = (self.s3, folders.is_empty()) {
+                let listed = s3.list_days(&folders, self.filters);
+                self.progress.add_total(listed.total_bytes());
+                segment.extend(listed);
+                segment.sort();
+            }
+            self.scan(&segment);
+            segment.objects = Vec::new();
+            summary.extend(segment);
+        }
+        summary.sort();
+        summary
+    }
+
+    fn scan(&self, segment: &Inventory) {
+        let cached: Vec<bool> = segment
+            .objects
+            .iter()
+            .map(|o| self.cache.is_some_and(|c| c.has(o)))
+            .collect();
+        let mut bodies = self.s3.map(|s3| {
+            let remote = segment
+                .objects
+                .iter()
+                .enumerate()
+                .filter(|(i, o)| !matches!(o.location, Location::Local(_)) && !cached[*i])
+                .map(|(i, o)| (i, o.location.clone()))
+                .collect();
+            s3.fetch_in_order(remote)
+        });
+        let mut next_body = || bodies.as_mut().and_then(Bodies::next_body);
+        match self.cache {
+            Some(cache) => {
+                let refetch = |object: &LogObject| match self.s3 {
+                    Some(s3) => s3.fetch_blocking(&object.location),
+                    None => Err("no S3 connection".to_string()),
+                };
+                let using = CacheUse {
+                    cache,
+                    cached: &cached,
+                    refetch: &refetch,
+                };
+                self.scanner.segment_cached(segment, &mut next_body, &using);
+            }
+            None => {
+                let fetched: Option<pipeline::Fetched<'_>> =
+                    self.s3.is_some().then_some(&mut next_body);
+                self.scanner.segment(segment, fetched);
+            }
+        }
+    }
+}
+
 /// Builds the inventory of every source: local paths walked, s3:// prefixes
 /// listed (through one S3 connection, kept for fetching).
 fn discover(
     args: &ScanArgs,
     filters: &Filters,
     progress_enabled: bool,
-) -> Result<(Inventory, Option<S3Source>)> {
+) -> Result<(Inventory, Vec<DayFolder>, Option<S3Source>)> {
     let (remote, local_paths): (Vec<&PathBuf>, Vec<&PathBuf>) = args
         .sources
         .iter()
         .partition(|s| s.to_str().is_some_and(s3::is_s3_url));
     let mut inventory = local::discover(&local_paths, filters);
     if remote.is_empty() {
-        return Ok((inventory, None));
+        return Ok((inventory, Vec::new(), None));
     }
     let mut source = S3Source::connect(S3Options {
         profile: args.s3.profile.clone(),
@@ -219,22 +292,21 @@ fn discover(
         ..S3Options::default()
     })?;
     let listing = Progress::spinner("listing S3", progress_enabled);
+    let mut days = Vec::new();
     for url in remote {
         let text = url.to_str().unwrap_or_default();
         let url = S3Url::parse(text)?;
         let found = source
             .discover(&url, filters)
             .with_context(|| format!("cannot list {text}"))?;
-        inventory.extend(found);
-        listing.note(format!(
-            "listing S3: {} objects, {} bytes",
-            S3Stats::get(&source.stats().listed_objects),
-            S3Stats::get(&source.stats().listed_bytes)
-        ));
+        inventory.extend(found.inventory);
+        days.extend(found.days);
+        listing.note(format!("listing S3: {} day folders", days.len()));
     }
     listing.finish();
     inventory.sort();
-    Ok((inventory, Some(source)))
+    days.sort();
+    Ok((inventory, days, Some(source)))
 }
 
 /// Writes the report in the chosen format to stdout or `--output`.

@@ -174,6 +174,20 @@ pub fn judge_dir(components: &[&str], filters: &Filters) -> Result<(), PruneReas
     Ok(())
 }
 
+/// The start of the delivery day a folder stands for, when it is a
+/// `CloudTrail/<region>/YYYY/MM/DD` folder of the layout: the unit an S3
+/// scan lists and processes at a time.
+pub fn day_folder(components: &[&str]) -> Option<Timestamp> {
+    let at = awslogs_index(components)?;
+    let after = &components[at + 1..];
+    let parts = layout_parts(after);
+    let depth = if parts.org.is_some() { 7 } else { 6 };
+    if after.len() != depth || parts.kind_dir != Some("CloudTrail") || parts.date[2].is_none() {
+        return None;
+    }
+    date_range(parts.date).map(|(from, _)| from)
+}
+
 /// The delivery interval covered by a year, month or day folder.
 fn date_range(date: [Option<u32>; 3]) -> Option<(Timestamp, Timestamp)> {
     let year = i64::from(date[0]?);
@@ -336,6 +350,33 @@ mod tests {
 
     fn split(p: &str) -> Vec<&str> {
         p.split('/').collect()
+    }
+
+    #[test]
+    fn day_folders_are_recognised_at_their_depth_only() {
+        let day = parse_event_time("2024-03-05T00:00:00Z");
+        assert_eq!(
+            day_folder(&split(
+                "AWSLogs/o-abc/111111111111/CloudTrail/us-east-1/2024/03/05"
+            )),
+            day
+        );
+        assert_eq!(
+            day_folder(&split(
+                "x/AWSLogs/111111111111/CloudTrail/us-east-1/2024/03/05"
+            )),
+            day
+        );
+        assert_eq!(
+            day_folder(&split("AWSLogs/111111111111/CloudTrail/us-east-1/2024/03")),
+            None
+        );
+        assert_eq!(
+            day_folder(&split(
+                "AWSLogs/111111111111/CloudTrail-Digest/us-east-1/2024/03/05"
+            )),
+            None
+        );
     }
 
     #[test]

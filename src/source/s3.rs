@@ -1,8 +1,9 @@
 //! S3 buckets as a source: `s3://bucket[/prefix]` wherever a local path is
 //! accepted.
 //!
-//! All aws-sdk-s3 and tokio code lives here, behind two calls the rest of the
-//! program sees: [`S3Source::discover`] lists the log objects under a prefix
+//! All aws-sdk-s3 and tokio code lives here, behind the calls the rest of
+//! the program sees: [`S3Source::discover`] walks the layout under a prefix
+//! down to its day folders, [`S3Source::list_days`] lists a day's objects
 //! into the same [`Inventory`] the local reader builds, and
 //! [`S3Source::fetch_in_order`] streams their bytes to the decoder.
 //!
@@ -21,7 +22,10 @@
 //!   a one-week window lists that week's day prefixes, never the bucket.
 //!   `CloudTrail-Digest/` and `CloudTrail-Insight/` prefixes are not entered;
 //!   they are kept in [`Inventory::skipped_trees`]. Folders are listed
-//!   concurrently (at most `concurrency` list calls at once).
+//!   concurrently (at most `concurrency` list calls at once). The walk stops
+//!   at the day folders ([`Listing::days`]); the scan lists them one delivery
+//!   day at a time ([`S3Source::list_days`]), so only one day's objects are
+//!   ever held, whatever the bucket's size.
 //! - **Fetching.** At most `concurrency` GETs are in flight, and their bodies
 //!   are handed over in inventory order through a channel of the same
 //!   capacity: when the decoder falls behind, fetching waits (backpressure),
@@ -150,6 +154,29 @@ impl std::fmt::Display for S3Url {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "s3://{}/{}", self.bucket, self.prefix)
     }
+}
+
+/// A `CloudTrail/<region>/YYYY/MM/DD/` folder found by listing, not listed
+/// yet: a scan lists and processes one delivery day at a time, so the
+/// objects held in memory are one day's, whatever the bucket's size.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct DayFolder {
+    /// The start of the delivery day.
+    pub day: crate::time::Timestamp,
+    /// The bucket.
+    pub bucket: String,
+    /// The folder's key prefix (ending in `/`).
+    pub prefix: String,
+}
+
+/// What listing a source found: objects outside day folders (and every
+/// count), and the day folders to list later.
+#[derive(Debug, Default)]
+pub struct Listing {
+    /// Objects and counts found above the day folders.
+    pub inventory: Inventory,
+    /// Day folders the filters may want, sorted by day.
+    pub days: Vec<DayFolder>,
 }
 
 /// How to reach S3.
@@ -336,18 +363,50 @@ impl S3Source {
         Ok(client)
     }
 
-    /// Lists the log objects under `url` that the filters may want, pruning
-    /// by layout at every level.
-    pub fn discover(&mut self, url: &S3Url, filters: &Filters) -> Result<Inventory, S3Error> {
+    /// Walks the layout under `url`, pruning by the filters at every level,
+    /// down to the day folders (not listed yet: see [`S3Source::list_days`]).
+    pub fn discover(&mut self, url: &S3Url, filters: &Filters) -> Result<Listing, S3Error> {
         let client = self.client_for(url)?;
         let walk = Walk {
             client,
             bucket: url.bucket.clone(),
             filters: filters.clone(),
             stats: self.stats.clone(),
+            stop_at_days: true,
         };
         self.runtime
             .block_on(walk.run(url.prefix.clone(), self.concurrency()))
+    }
+
+    /// Lists the objects of these day folders (of buckets already
+    /// discovered), concurrently.
+    pub fn list_days(&self, folders: &[DayFolder], filters: &Filters) -> Inventory {
+        let mut inventory = Inventory::default();
+        let mut by_bucket: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+        for folder in folders {
+            by_bucket
+                .entry(folder.bucket.as_str())
+                .or_default()
+                .push(folder.prefix.clone());
+        }
+        for (bucket, prefixes) in by_bucket {
+            let Some(client) = self.clients.get(bucket).cloned() else {
+                continue;
+            };
+            let walk = Walk {
+                client,
+                bucket: bucket.to_string(),
+                filters: filters.clone(),
+                stats: self.stats.clone(),
+                stop_at_days: false,
+            };
+            let listed = self
+                .runtime
+                .block_on(walk.walk(prefixes.into(), self.concurrency()));
+            inventory.extend(listed.inventory);
+        }
+        inventory.sort();
+        inventory
     }
 
     /// Starts fetching `objects` (inventory index and S3 location) with
@@ -525,6 +584,8 @@ struct Walk {
     bucket: String,
     filters: Filters,
     stats: Arc<S3Stats>,
+    /// Record day folders instead of listing them.
+    stop_at_days: bool,
 }
 
 /// Why a listing failed, kept apart so the walk can tell the source's own
@@ -536,8 +597,8 @@ struct ListFailure {
 }
 
 impl Walk {
-    async fn run(self, root: String, concurrency: usize) -> Result<Inventory, S3Error> {
-        let mut inventory = Inventory::default();
+    async fn run(self, root: String, concurrency: usize) -> Result<Listing, S3Error> {
+        let mut listing = Listing::default();
         let first = list_level(&self.client, &self.bucket, &root, &self.stats)
             .await
             .map_err(|f| self.source_error(&root, f))?;
@@ -545,7 +606,7 @@ impl Walk {
         let mut found = false;
         if root.is_empty() || root.ends_with('/') {
             found = !(first.folders.is_empty() && first.objects.is_empty());
-            self.absorb(first, &mut queue, &mut inventory);
+            self.absorb(first, &mut queue, &mut listing);
         } else {
             // `s3://b/AWSLogs` names the folder `AWSLogs/` or the object
             // `AWSLogs`, not its siblings such as `AWSLogs-old/`.
@@ -553,7 +614,7 @@ impl Walk {
             for f in first.folders {
                 if f == folder {
                     found = true;
-                    self.enter(f, &mut queue, &mut inventory);
+                    self.enter(f, &mut queue, &mut listing);
                 }
             }
             for (key, size, etag) in first.objects {
@@ -561,7 +622,14 @@ impl Walk {
                     found = true;
                     let components: Vec<&str> = key.split('/').filter(|c| !c.is_empty()).collect();
                     let location = self.location(&key);
-                    inventory.consider(&components, location, size, etag, true, &self.filters);
+                    listing.inventory.consider(
+                        &components,
+                        location,
+                        size,
+                        etag,
+                        true,
+                        &self.filters,
+                    );
                 }
             }
         }
@@ -571,6 +639,18 @@ impl Walk {
                 prefix: root,
             });
         }
+        let rest = self.walk(queue, concurrency).await;
+        listing.inventory.extend(rest.inventory);
+        listing.days.extend(rest.days);
+        listing.days.sort();
+        listing.inventory.sort();
+        Ok(listing)
+    }
+
+    /// Lists the queued folders and everything below them that the filters
+    /// may want, at most `concurrency` list calls at once.
+    async fn walk(self, mut queue: VecDeque<String>, concurrency: usize) -> Listing {
+        let mut listing = Listing::default();
         let walk = Arc::new(self);
         let mut tasks = JoinSet::new();
         loop {
@@ -587,19 +667,18 @@ impl Walk {
                 break;
             };
             match joined {
-                Ok((_, Ok(level))) => walk.absorb(level, &mut queue, &mut inventory),
-                Ok((prefix, Err(failure))) => inventory.unreadable.push(SkippedInput {
+                Ok((_, Ok(level))) => walk.absorb(level, &mut queue, &mut listing),
+                Ok((prefix, Err(failure))) => listing.inventory.unreadable.push(SkippedInput {
                     path: format!("s3://{}/{prefix}", walk.bucket),
                     reason: format!("cannot list: {}", failure.detail),
                 }),
-                Err(e) => inventory.unreadable.push(SkippedInput {
+                Err(e) => listing.inventory.unreadable.push(SkippedInput {
                     path: format!("s3://{}", walk.bucket),
                     reason: format!("listing task failed: {e}"),
                 }),
             }
         }
-        inventory.sort();
-        Ok(inventory)
+        listing
     }
 
     fn source_error(&self, prefix: &str, failure: ListFailure) -> S3Error {
@@ -629,10 +708,11 @@ impl Walk {
         }
     }
 
-    fn absorb(&self, level: Level, queue: &mut VecDeque<String>, inventory: &mut Inventory) {
+    fn absorb(&self, level: Level, queue: &mut VecDeque<String>, listing: &mut Listing) {
         for folder in level.folders {
-            self.enter(folder, queue, inventory);
+            self.enter(folder, queue, listing);
         }
+        let inventory = &mut listing.inventory;
         for (key, size, etag) in level.objects {
             // Zero-byte "folder" markers made by consoles and sync tools.
             if key.ends_with('/') {
@@ -648,7 +728,8 @@ impl Walk {
 
     /// Queues a folder for listing unless the layout says it cannot hold
     /// wanted log files.
-    fn enter(&self, folder: String, queue: &mut VecDeque<String>, inventory: &mut Inventory) {
+    fn enter(&self, folder: String, queue: &mut VecDeque<String>, listing: &mut Listing) {
+        let inventory = &mut listing.inventory;
         let components: Vec<&str> = folder.split('/').filter(|c| !c.is_empty()).collect();
         if let [.., parent, name] = components.as_slice()
             && layout::is_account_id(parent)
@@ -659,9 +740,17 @@ impl Walk {
                 .push(format!("s3://{}/{folder}", self.bucket));
             return;
         }
-        match layout::judge_dir(&components, &self.filters) {
-            Ok(()) => queue.push_back(folder),
-            Err(reason) => *inventory.pruned.entry(reason).or_default() += 1,
+        if let Err(reason) = layout::judge_dir(&components, &self.filters) {
+            *inventory.pruned.entry(reason).or_default() += 1;
+            return;
+        }
+        match layout::day_folder(&components) {
+            Some(day) if self.stop_at_days => listing.days.push(DayFolder {
+                day,
+                bucket: self.bucket.clone(),
+                prefix: folder,
+            }),
+            _ => queue.push_back(folder),
         }
     }
 }

@@ -492,3 +492,51 @@ fn the_bucket_region_is_found_and_the_endpoint_can_come_from_the_environment() {
         "{seen:#?}"
     );
 }
+
+#[test]
+fn each_delivery_day_is_listed_only_after_the_previous_day_is_read() {
+    let bucket = corpus_bucket();
+    let proxy = Proxy::start(Faults::default());
+    analyze_ok(&proxy.endpoint, &format!("s3://{bucket}/AWSLogs/"), &[]);
+    let seen = proxy.seen();
+    // The day (YYYY/MM/DD) of a day-folder listing or of a GET's key.
+    let day_of = |s: &Seen| -> Option<String> {
+        let text = if s.is_list() {
+            s.param("prefix")?
+        } else if s.is_get_object() {
+            s.path.clone()
+        } else {
+            return None;
+        };
+        let parts: Vec<&str> = text.split('/').collect();
+        parts
+            .windows(3)
+            .find(|w| {
+                w[0].len() == 4
+                    && w[1].len() == 2
+                    && w[2].len() == 2
+                    && w.iter().all(|c| c.bytes().all(|b| b.is_ascii_digit()))
+            })
+            .map(|w| w.join("/"))
+    };
+    let mut days: Vec<String> = seen.iter().filter_map(day_of).collect();
+    days.sort();
+    days.dedup();
+    assert!(days.len() >= 3, "{days:?}");
+    let mut checked = 0;
+    for pair in days.windows(2) {
+        let last_get_of_earlier = seen
+            .iter()
+            .rposition(|s| s.is_get_object() && day_of(s).as_deref() == Some(&pair[0]));
+        let first_list_of_later = seen.iter().position(|s| {
+            s.is_list()
+                && is_day_folder(&s.param("prefix").unwrap_or_default())
+                && day_of(s).as_deref() == Some(&pair[1])
+        });
+        if let (Some(get), Some(list)) = (last_get_of_earlier, first_list_of_later) {
+            assert!(get < list, "{} listed before {} was read", pair[1], pair[0]);
+            checked += 1;
+        }
+    }
+    assert!(checked >= 2, "{days:?}");
+}
