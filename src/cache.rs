@@ -77,11 +77,6 @@ impl ObjectCache {
         Some(self.dir.join(name))
     }
 
-    /// True if the cache can keep this object.
-    pub fn keeps(&self, object: &LogObject) -> bool {
-        self.path_of(object).is_some()
-    }
-
     /// True if an entry for this object and ETag exists.
     pub fn has(&self, object: &LogObject) -> bool {
         self.path_of(object).is_some_and(|p| p.is_file())
@@ -185,6 +180,6 @@ mod tests {
             key: None,
             etag: None,
         };
-        assert!(!cache.keeps(&local));
+        assert!(!cache.has(&local));
     }
 }

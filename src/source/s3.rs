@@ -518,7 +518,7 @@ async fn fetch_object(
             .key(&key)
             .send()
             .await
-            .map_err(|e| describe_get_error(&e))?;
+            .map_err(|e| describe_error(&e))?;
         match response.body.collect().await {
             Ok(body) => {
                 let bytes: Vec<u8> = body.into_bytes().into();
@@ -526,11 +526,10 @@ async fn fetch_object(
                 S3Stats::add(&stats.fetched_bytes, bytes.len() as u64);
                 return Ok(bytes);
             }
-            Err(e) if attempt < attempts => {
+            Err(_) if attempt < attempts => {
                 S3Stats::add(&stats.body_retries, 1);
                 tokio::time::sleep(backoff(attempt)).await;
                 attempt += 1;
-                let _ = e;
             }
             Err(e) => {
                 return Err(format!(
@@ -554,9 +553,9 @@ fn backoff(attempt: u32) -> Duration {
     Duration::from_millis(crate::hash::fmix64(nanos) % cap_ms.max(1))
 }
 
-/// An error from GetObject in words: the S3 code and message when there is
-/// one, the whole chain otherwise.
-fn describe_get_error<E, R>(err: &SdkError<E, R>) -> String
+/// An S3 error in words: the S3 code and message when there is one, the
+/// whole chain otherwise.
+fn describe_error<E, R>(err: &SdkError<E, R>) -> String
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
     R: std::fmt::Debug,
@@ -620,7 +619,7 @@ impl Walk {
             for (key, size, etag) in first.objects {
                 if key == root {
                     found = true;
-                    let components: Vec<&str> = key.split('/').filter(|c| !c.is_empty()).collect();
+                    let components = key_components(&key);
                     let location = self.location(&key);
                     listing.inventory.consider(
                         &components,
@@ -720,7 +719,7 @@ impl Walk {
             }
             S3Stats::add(&self.stats.listed_objects, 1);
             S3Stats::add(&self.stats.listed_bytes, size);
-            let components: Vec<&str> = key.split('/').filter(|c| !c.is_empty()).collect();
+            let components = key_components(&key);
             let location = self.location(&key);
             inventory.consider(&components, location, size, etag, false, &self.filters);
         }
@@ -730,7 +729,7 @@ impl Walk {
     /// wanted log files.
     fn enter(&self, folder: String, queue: &mut VecDeque<String>, listing: &mut Listing) {
         let inventory = &mut listing.inventory;
-        let components: Vec<&str> = folder.split('/').filter(|c| !c.is_empty()).collect();
+        let components = key_components(&folder);
         if let [.., parent, name] = components.as_slice()
             && layout::is_account_id(parent)
             && matches!(*name, "CloudTrail-Digest" | "CloudTrail-Insight")
@@ -753,6 +752,11 @@ impl Walk {
             _ => queue.push_back(folder),
         }
     }
+}
+
+/// A key's (or folder prefix's) components, for the layout functions.
+fn key_components(key: &str) -> Vec<&str> {
+    key.split('/').filter(|c| !c.is_empty()).collect()
 }
 
 /// Lists one folder with the `/` delimiter, following continuation tokens.
@@ -780,15 +784,7 @@ async fn list_level(
                 ListFailure {
                     denied: status == Some(403) || code == "AccessDenied",
                     no_bucket: code == "NoSuchBucket",
-                    detail: match err.as_service_error().and_then(|e| e.code()) {
-                        Some(code) => format!(
-                            "{code}: {}",
-                            err.as_service_error()
-                                .and_then(|e| e.message())
-                                .unwrap_or_default()
-                        ),
-                        None => format!("{}", DisplayErrorContext(&err)),
-                    },
+                    detail: describe_error(&err),
                 }
             })?;
         level.folders.extend(
