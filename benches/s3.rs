@@ -22,9 +22,10 @@
 
 #[path = "../tests/integration/s3_server.rs"]
 mod s3_server;
+#[path = "support/analyze.rs"]
+mod support;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use s3_server::moto;
 use vendortrail::generate::{GenerateOptions, generate, parse_size};
@@ -125,37 +126,14 @@ fn row(source: &str, concurrency: &str, stats: &[(String, String)]) {
     );
 }
 
-/// The `--stats` line of a child `vendortrail analyze`, as key/value pairs.
+/// The `--stats` line of a child `vendortrail analyze` reaching S3 at
+/// `endpoint` with dummy credentials, as key/value pairs.
 fn analyze(catalog: &Path, source: &str, endpoint: &str, extra: &[&str]) -> Vec<(String, String)> {
-    let out = Command::new(env!("CARGO_BIN_EXE_vendortrail"))
-        .arg("analyze")
-        .arg(source)
-        .args([
-            "--format",
-            "json",
-            "-o",
-            "/dev/null",
-            "--stats",
-            "--no-progress",
-        ])
-        .args(["--endpoint-url", endpoint, "--catalog"])
-        .arg(catalog)
-        .args(extra)
+    let mut cmd = support::command(source, catalog, extra);
+    cmd.args(["--endpoint-url", endpoint])
         .env("AWS_ACCESS_KEY_ID", "bench")
         .env("AWS_SECRET_ACCESS_KEY", "bench")
         .env("AWS_REGION", "us-east-1")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .output()
-        .expect("run vendortrail");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{stderr}");
-    let line = stderr
-        .lines()
-        .find(|l| l.starts_with("stats:"))
-        .expect("stats line");
-    line.split_whitespace()
-        .skip(1)
-        .filter_map(|kv| kv.split_once('='))
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
+        .env("AWS_EC2_METADATA_DISABLED", "true");
+    support::stats(&mut cmd)
 }

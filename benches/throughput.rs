@@ -19,8 +19,10 @@
 //! Figures are MB/s of uncompressed JSON (10^6 bytes) and records/s. The
 //! README quotes a run of this benchmark.
 
+#[path = "support/analyze.rs"]
+mod support;
+
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Instant;
 
 use rayon::prelude::*;
@@ -141,37 +143,7 @@ fn decompress_only(
 
 /// The `--stats` line of a child `vendortrail analyze`, as key/value pairs.
 fn analyze(logs: &Path, catalog: &Path, extra: &[&str]) -> Vec<(String, String)> {
-    let out = Command::new(env!("CARGO_BIN_EXE_vendortrail"))
-        .arg("analyze")
-        .arg(logs)
-        .args([
-            "--format",
-            "json",
-            "-o",
-            "/dev/null",
-            "--stats",
-            "--no-progress",
-            "--catalog",
-        ])
-        .arg(catalog)
-        .args(extra)
-        .output()
-        .expect("run vendortrail");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    let line = stderr
-        .lines()
-        .find(|l| l.starts_with("stats:"))
-        .expect("stats line");
-    line.split_whitespace()
-        .skip(1)
-        .filter_map(|kv| kv.split_once('='))
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
+    support::stats(&mut support::command(logs, catalog, extra))
 }
 
 fn report(label: &str, stats: &[(String, String)], decompress_rate: f64) {

@@ -160,23 +160,12 @@ impl<'a> Scanner<'a> {
                     progress.object_done(object.size);
                     return;
                 }
-                // A fetched object: the stream's next one, which belongs to
-                // this batch too (it is in inventory order), though perhaps not
-                // the one this iteration was handed.
-                let next = fetched
-                    .as_ref()
-                    .and_then(|f| (f.lock().unwrap_or_else(PoisonError::into_inner))());
-                match next {
-                    Some((at, body)) => {
-                        let object = &objects[at];
+                match next_fetched(fetched.as_ref(), objects) {
+                    Some((object, body)) => {
                         scan_object(object, Some(body), ctx, deduper, &mut acc);
                         progress.object_done(object.size);
                     }
-                    None => fail(
-                        &mut acc,
-                        object.location.to_string(),
-                        "not fetched: the object stream ended early".into(),
-                    ),
+                    None => fail(&mut acc, object.location.to_string(), STREAM_ENDED.into()),
                 }
             });
         }
@@ -242,22 +231,14 @@ impl Scanner<'_> {
                 .enumerate()
                 .filter(|(i, _)| !cached.cached[base + i])
                 .for_each(|(_, handed)| {
-                    // The stream's next object belongs to this batch (it is in
-                    // inventory order), though perhaps not to this iteration.
-                    let next = (fetched.lock().unwrap_or_else(PoisonError::into_inner))();
-                    let usage = match next {
-                        Some((at, body)) => {
-                            let object = &objects[at];
+                    let usage = match next_fetched(Some(&fetched), objects) {
+                        Some((object, body)) => {
                             progress.object_done(object.size);
                             decode_and_store(object, body, ctx, deduper, cached.cache)
                         }
                         None => {
                             let mut usage = Usage::default();
-                            fail(
-                                &mut usage,
-                                handed.location.to_string(),
-                                "not fetched: the object stream ended early".into(),
-                            );
+                            fail(&mut usage, handed.location.to_string(), STREAM_ENDED.into());
                             usage
                         }
                     };
@@ -293,6 +274,20 @@ impl Scanner<'_> {
                 });
         }
     }
+}
+
+/// Why an object expected from the fetched stream was not scanned.
+const STREAM_ENDED: &str = "not fetched: the object stream ended early";
+
+/// The fetched stream's next object and its bytes. It belongs to the batch
+/// being scanned (the stream is in inventory order), though perhaps not to
+/// the iteration asking, which scans whichever object comes.
+fn next_fetched<'o>(
+    fetched: Option<&Mutex<Fetched<'_>>>,
+    objects: &'o [LogObject],
+) -> Option<(&'o LogObject, Result<Vec<u8>, String>)> {
+    let (at, body) = (fetched?.lock().unwrap_or_else(PoisonError::into_inner))()?;
+    Some((&objects[at], body))
 }
 
 /// Adds one object's usage to the calling worker's accumulator.
