@@ -132,7 +132,8 @@ fn inflate_whole(gz: &[u8], out: &mut Vec<u8>) -> bool {
     if isize == 0 || isize > MAX_TRUSTED_ISIZE || isize / 1032 > gz.len() {
         return false;
     }
-    out.clear();
+    // Only new capacity is zeroed: the bytes left from the previous object
+    // are overwritten, and a short write is rejected below.
     out.resize(isize, 0);
     let written = INFLATER.with(|d| d.borrow_mut().gzip_decompress(gz, out));
     // A multi-member file inflates only its first member here; the trailer
