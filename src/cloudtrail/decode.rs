@@ -12,7 +12,8 @@
 //! streaming decoder instead.
 //!
 //! Records are read one at a time with [`super::scan`] and handed to a
-//! callback as they are read; nothing is collected. A record that cannot be
+//! callback as they are read, alone or in batches of at most
+//! [`RECORD_BATCH`]; no more is collected. A record that cannot be
 //! read is counted and skipped; a structural error ends the file.
 
 use std::borrow::Cow;
@@ -179,18 +180,37 @@ pub struct ParseOutcome {
     pub bad_records: u64,
 }
 
+/// Records handed over at once by [`parse_batches`]: enough that per-batch
+/// work (one de-duplication lock per batch instead of one per record) is
+/// spread thin, few enough that a huge file never holds many records.
+pub const RECORD_BATCH: usize = 256;
+
 /// Parses a JSON document and calls `each` for every record in it, as it
 /// is read. On a structural error the records before it have already been
 /// handed over; the error says how many.
 pub fn parse(json: &[u8], mut each: impl FnMut(&Record<'_>)) -> Result<ParseOutcome, DecodeError> {
+    parse_batches(json, |records| records.iter().for_each(&mut each))
+}
+
+/// Like [`parse`], handing records over in document order in batches of at
+/// most [`RECORD_BATCH`].
+pub fn parse_batches(
+    json: &[u8],
+    each: impl FnMut(&[Record<'_>]),
+) -> Result<ParseOutcome, DecodeError> {
+    let mut batch = Batch {
+        pending: Vec::new(),
+        each,
+    };
     let mut outcome = ParseOutcome::default();
     let mut scanner = Scanner::new(json);
     let result = match scanner.peek() {
-        Some(b'[') => scanner.elements(|s| visit(s, &mut outcome, &mut each)),
-        Some(b'{') => top_level_object(&mut scanner, &mut outcome, &mut each),
+        Some(b'[') => scanner.elements(|s| visit(s, &mut outcome, &mut batch)),
+        Some(b'{') => top_level_object(&mut scanner, &mut outcome, &mut batch),
         None => return Err(DecodeError::Empty),
         Some(_) => return Err(DecodeError::NotJson),
     };
+    batch.flush();
     match result {
         Ok(()) if scanner.peek().is_none() => Ok(outcome),
         Ok(()) => Err(DecodeError::Syntax {
@@ -204,6 +224,39 @@ pub fn parse(json: &[u8], mut each: impl FnMut(&Record<'_>)) -> Result<ParseOutc
             bad_records: outcome.bad_records,
         }),
         Err(other) => Err(other),
+    }
+}
+
+/// Records read but not yet handed over.
+struct Batch<'a, F> {
+    pending: Vec<Record<'a>>,
+    each: F,
+}
+
+impl<'a, F: FnMut(&[Record<'_>])> Batch<'a, F> {
+    fn push(&mut self, record: Record<'a>) {
+        if self.pending.capacity() == 0 {
+            self.pending.reserve_exact(RECORD_BATCH);
+        }
+        self.pending.push(record);
+        if self.pending.len() == RECORD_BATCH {
+            self.flush();
+        }
+    }
+
+    fn flush(&mut self) {
+        if !self.pending.is_empty() {
+            (self.each)(&self.pending);
+            self.pending.clear();
+        }
+    }
+
+    /// A record that borrows from something shorter-lived than the
+    /// document (an unescaped lookup-events string): handed over alone,
+    /// after those pending, so the order is kept.
+    fn hand_over(&mut self, record: Record<'_>) {
+        self.flush();
+        (self.each)(std::slice::from_ref(&record));
     }
 }
 
@@ -221,10 +274,10 @@ fn trailing(scanner: &mut Scanner<'_>) -> ScanError {
 
 /// `{"Records":[...]}` or lookup-events output `{"Events":[...]}`. The
 /// records array is walked in place, one record at a time.
-fn top_level_object(
-    scanner: &mut Scanner<'_>,
+fn top_level_object<'a, F: FnMut(&[Record<'_>])>(
+    scanner: &mut Scanner<'a>,
     outcome: &mut ParseOutcome,
-    each: &mut impl FnMut(&Record<'_>),
+    batch: &mut Batch<'a, F>,
 ) -> Result<(), DecodeError> {
     let mut found = false;
     scanner.members(|key, s| {
@@ -232,11 +285,11 @@ fn top_level_object(
         match key {
             b"Records" if is_list => {
                 found = true;
-                s.elements(|s| visit(s, outcome, each))
+                s.elements(|s| visit(s, outcome, batch))
             }
             b"Events" if is_list => {
                 found = true;
-                s.array(|element| visit_lookup_event(element, outcome, each))
+                s.array(|element| visit_lookup_event(element, outcome, batch))
             }
             _ => s.value().map(|_| ()).map_err(DecodeError::from),
         }
@@ -248,15 +301,15 @@ fn top_level_object(
     }
 }
 
-fn visit(
-    scanner: &mut Scanner<'_>,
+fn visit<'a, F: FnMut(&[Record<'_>])>(
+    scanner: &mut Scanner<'a>,
     outcome: &mut ParseOutcome,
-    each: &mut impl FnMut(&Record<'_>),
+    batch: &mut Batch<'a, F>,
 ) -> Result<(), DecodeError> {
     match Record::read(scanner) {
         Ok(record) => {
             outcome.records += 1;
-            each(&record);
+            batch.push(record);
             Ok(())
         }
         // A structural error cannot be stepped over: it ends the document.
@@ -270,10 +323,10 @@ fn visit(
 
 /// One event of `aws cloudtrail lookup-events`: the record is the JSON text
 /// in `CloudTrailEvent`.
-fn visit_lookup_event(
+fn visit_lookup_event<F: FnMut(&[Record<'_>])>(
     element: &[u8],
     outcome: &mut ParseOutcome,
-    each: &mut impl FnMut(&Record<'_>),
+    batch: &mut Batch<'_, F>,
 ) -> Result<(), DecodeError> {
     let mut inner = None;
     if element.first() == Some(&b'{') {
@@ -289,7 +342,7 @@ fn visit_lookup_event(
         Some(text) => match Record::read(&mut Scanner::new(text.as_bytes())) {
             Ok(record) => {
                 outcome.records += 1;
-                each(&record);
+                batch.hand_over(record);
                 Ok(())
             }
             Err(_) => {
@@ -343,6 +396,38 @@ mod tests {
             Err(DecodeError::Syntax { records: 1, .. })
         ));
         assert!(matches!(names(b"   "), Err(DecodeError::Empty)));
+    }
+
+    #[test]
+    fn batches_keep_document_order_and_flush_before_an_error() {
+        let n = RECORD_BATCH * 2 + 3;
+        let records: Vec<String> = (0..n)
+            .map(|i| format!(r#"{{"eventName":"E{i}"}}"#))
+            .collect();
+        let file = format!(r#"{{"Records":[{}]}}"#, records.join(","));
+        let mut sizes = Vec::new();
+        let mut seen = Vec::new();
+        let outcome = parse_batches(file.as_bytes(), |batch| {
+            sizes.push(batch.len());
+            seen.extend(
+                batch
+                    .iter()
+                    .map(|r| r.event_name.get().unwrap_or("?").to_string()),
+            );
+        })
+        .expect("parse");
+        assert_eq!(outcome.records, n as u64);
+        assert_eq!(sizes, [RECORD_BATCH, RECORD_BATCH, 3]);
+        let want: Vec<String> = (0..n).map(|i| format!("E{i}")).collect();
+        assert_eq!(seen, want);
+
+        // Cut inside the last record: the ones before it are still handed over.
+        let cut = &file[..file.len() - 6];
+        let mut handed = 0;
+        let error =
+            parse_batches(cut.as_bytes(), |batch| handed += batch.len()).expect_err("truncated");
+        assert!(matches!(error, DecodeError::Syntax { records, .. } if records == (n - 1) as u64));
+        assert_eq!(handed, n - 1);
     }
 
     #[test]

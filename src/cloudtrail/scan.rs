@@ -5,11 +5,12 @@
 //! read (`requestParameters`, `responseElements`, `tlsDetails`, ...).
 //! serde_json skips a value by parsing it (validating every escape and
 //! UTF-8 sequence); this scanner only tracks string boundaries and bracket
-//! depth: a lookup table finds the next quote or bracket, and strings are
-//! crossed with a short loop or `memchr`. Skipped content is therefore *not*
-//! validated: a malformed escape inside a skipped string, or a mismatched
-//! pair such as `[1}`, goes unnoticed; truncation and unbalanced brackets are
-//! always caught. Values that are read are decoded by [`text`] (UTF-8
+//! depth. Containers are crossed 64 bytes at a time with bit masks (see
+//! [`Scanner::value`]), strings eight bytes at a time, then with `memchr`;
+//! all of it in safe code the compiler vectorises. Skipped content is
+//! therefore *not* validated: a malformed escape inside a skipped string, a
+//! backslash outside a string, or a mismatched pair such as `[1}`, goes
+//! unnoticed; truncation and unbalanced brackets are always caught. Values that are read are decoded by [`text`] (UTF-8
 //! checked, escapes through serde_json) or, for `responseElements` and
 //! `additionalEventData`, by serde_json on demand.
 
@@ -519,9 +520,8 @@ mod properties {
     }
 
     fn reference_masks(block: &[u8; 64]) -> BlockMasks {
-        let mask = |f: &dyn Fn(u8) -> bool| {
-            (0..64).fold(0u64, |m, i| m | (u64::from(f(block[i])) << i))
-        };
+        let mask =
+            |f: &dyn Fn(u8) -> bool| (0..64).fold(0u64, |m, i| m | (u64::from(f(block[i])) << i));
         BlockMasks {
             quotes: mask(&|b| b == b'"'),
             backslashes: mask(&|b| b == b'\\'),
@@ -560,8 +560,11 @@ mod properties {
             Just(b":1,".to_vec()),
             Just(b" null ".to_vec()),
         ];
-        (proptest::collection::vec(token, 0..60), any::<prop::sample::Index>()).prop_map(
-            |(tokens, cut)| {
+        (
+            proptest::collection::vec(token, 0..60),
+            any::<prop::sample::Index>(),
+        )
+            .prop_map(|(tokens, cut)| {
                 let text = tokens.concat();
                 // Sometimes cut off, leaving strings and containers open.
                 let keep = if text.len() > 1 && cut.index(4) == 0 {
@@ -570,8 +573,7 @@ mod properties {
                     text.len()
                 };
                 text[..keep].to_vec()
-            },
-        )
+            })
     }
 
     proptest! {
