@@ -345,13 +345,15 @@ struct Recording<'a> {
 }
 
 impl Sighting for Recording<'_> {
-    fn first_sighting(&self, event_id: &str, delivered: Option<i64>) -> bool {
-        let key = Deduper::key_of(event_id);
-        let first = self.global.first_sighting_of_key(key, delivered);
-        if first {
-            self.won.borrow_mut().push(key);
-        } else {
-            self.lost.borrow_mut().push(key);
+    fn first_sightings(&self, keys: &[u64], delivered: Option<i64>) -> Vec<bool> {
+        let first = self.global.first_sightings(keys, delivered);
+        let (mut won, mut lost) = (self.won.borrow_mut(), self.lost.borrow_mut());
+        for (&key, &first) in keys.iter().zip(&first) {
+            if first {
+                won.push(key);
+            } else {
+                lost.push(key);
+            }
         }
         first
     }
@@ -436,30 +438,53 @@ fn parse_into(
     deduper: &impl Sighting,
     acc: &mut Usage,
 ) -> Result<cloudtrail::ParseOutcome, DecodeError> {
-    let outcome =
-        cloudtrail::decode::parse(json, |record| absorb(record, delivered, ctx, deduper, acc))?;
+    let outcome = cloudtrail::decode::parse_batches(json, |records| {
+        absorb(records, delivered, ctx, deduper, acc)
+    })?;
     acc.files.json_bytes += json.len() as u64;
     Ok(outcome)
 }
 
-/// Filters, de-duplicates, normalises and counts one record.
+/// Filters, de-duplicates, normalises and counts a batch of records. The
+/// batch is de-duplicated at once (see [`crate::dedupe`] for why).
 fn absorb(
-    record: &Record<'_>,
+    records: &[Record<'_>],
     delivered: Option<i64>,
     ctx: &ScanContext<'_>,
     deduper: &impl Sighting,
     acc: &mut Usage,
 ) {
+    let events: Vec<Event<'_>> = records
+        .iter()
+        .filter_map(|record| admit(record, ctx, acc))
+        .collect();
+    let keys: Vec<u64> = events
+        .iter()
+        .filter_map(|e| e.record.event_id.get().map(Deduper::key_of))
+        .collect();
+    let mut first = deduper.first_sightings(&keys, delivered).into_iter();
+    for event in &events {
+        // Records without an eventID cannot be matched: each counts.
+        if event.record.event_id.get().is_some() && first.next() == Some(false) {
+            acc.totals.duplicates += 1;
+            continue;
+        }
+        count(event, ctx, acc);
+    }
+}
+
+/// Counts a record and returns its event if the filters keep it.
+fn admit<'r>(record: &'r Record<'r>, ctx: &ScanContext<'_>, acc: &mut Usage) -> Option<Event<'r>> {
     acc.totals.records += 1;
     if is_insight(record) {
         acc.totals.insight_records += 1;
-        return;
+        return None;
     }
     let event = Event::from_record(record);
     let filters = ctx.filters;
     if filters.has_time_window() && !event.time.is_some_and(|t| filters.wants_time(t)) {
         acc.totals.outside_time_window += 1;
-        return;
+        return None;
     }
     let account_ok =
         filters.accounts.is_empty() || event.account.is_some_and(|a| filters.wants_account(a));
@@ -467,14 +492,14 @@ fn absorb(
         filters.regions.is_empty() || event.region.is_some_and(|r| filters.wants_region(r));
     if !(account_ok && region_ok) {
         acc.totals.outside_account_or_region += 1;
-        return;
+        return None;
     }
-    if let Some(id) = record.event_id.get()
-        && !deduper.first_sighting(id, delivered)
-    {
-        acc.totals.duplicates += 1;
-        return;
-    }
+    Some(event)
+}
+
+/// Maps and aggregates one event that is counted.
+fn count(event: &Event<'_>, ctx: &ScanContext<'_>, acc: &mut Usage) {
+    let record = event.record;
     // An AwsServiceEvent raised by a service is something the service did
     // or noticed, not a call made with anyone's permissions (CloudTrail record
     // contents, `eventType`): it counts as an event, under no action.
@@ -482,11 +507,11 @@ fn absorb(
         && event.principal.kind == crate::event::PrincipalKind::AwsService;
     let mapping =
         (!service_event).then(|| ctx.mapper.map(event.event_source(), event.event_name()));
-    acc.record(&event, mapping);
+    acc.record(event, mapping);
     if let Some(watch) = ctx.watch
         && mentions(watch, record.raw)
     {
-        acc.touches.push(crate::usage::Touch::of(&event));
+        acc.touches.push(crate::usage::Touch::of(event));
     }
 }
 
