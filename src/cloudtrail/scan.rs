@@ -393,6 +393,17 @@ fn find_quote_or_backslash(buf: &[u8], at: usize) -> Option<usize> {
     memchr::memchr2(b'"', b'\\', buf.get(i..)?).map(|p| i + p)
 }
 
+/// Whether `bytes` holds a backslash: eight bytes at a time, which beats
+/// memchr's dispatch on the short strings read from records.
+fn has_backslash(bytes: &[u8]) -> bool {
+    let mut words = bytes.chunks_exact(8);
+    let found = words.by_ref().any(|word| {
+        let word = u64::from_le_bytes(word.try_into().unwrap_or_default());
+        bytes_equal(word, b'\\') != 0
+    });
+    found || words.remainder().contains(&b'\\')
+}
+
 /// Reads a scalar value as text: strings (borrowed when they hold no
 /// escapes), numbers and booleans as written; `None` for `null`, objects,
 /// arrays, and strings that are not valid JSON strings.
@@ -400,7 +411,7 @@ pub fn text(value: &[u8]) -> Option<Cow<'_, str>> {
     match value.first()? {
         b'"' => {
             let inner = value.strip_prefix(b"\"")?.strip_suffix(b"\"")?;
-            if memchr::memchr(b'\\', inner).is_none() {
+            if !has_backslash(inner) {
                 std::str::from_utf8(inner).ok().map(Cow::Borrowed)
             } else {
                 serde_json::from_slice::<String>(value).ok().map(Cow::Owned)
@@ -468,6 +479,9 @@ mod tests {
         assert_eq!(text(b"true").as_deref(), Some("true"));
         assert_eq!(text(b"null"), None);
         assert_eq!(text(b"{}"), None);
+        assert!(has_backslash(b"0123456789\\"));
+        assert!(has_backslash(b"01234567\\9"));
+        assert!(!has_backslash(b"0123456789abcdefg"));
     }
 
     #[test]
