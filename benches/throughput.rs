@@ -10,7 +10,9 @@
 //!
 //! 1. decompress only, libdeflate (what analyze uses) and flate2 (zlib-rs):
 //!    read every object and inflate it, nothing else — the floor; then
-//!    decompress and decode every record without aggregating;
+//!    decompress and decode every record without aggregating; then the
+//!    whole scan stage in this process (`pipeline::scan`: decode, map,
+//!    de-duplicate, aggregate), without the report;
 //! 2. the whole `analyze` (decode, map, de-duplicate, aggregate, JSON report)
 //!    run as a child process with `--stats`, which reports its own peak RSS,
 //!    on the full corpus and on a quarter of it (`--until`), to show that
@@ -77,6 +79,12 @@ fn main() {
     );
 
     let catalog = root.join("../shared/data/service-reference/v1");
+    let (secs, json) = scan_in_process(&inventory, &catalog);
+    println!(
+        "decompress + decode + aggregate (pipeline::scan in process, no report): {secs:.2} s, {:.0} MB/s ({:.2}x decompress-only)",
+        json as f64 / 1e6 / secs,
+        json as f64 / 1e6 / secs / decompress_rate
+    );
     let full = analyze(&logs, &catalog, &[]);
     report("analyze, whole corpus", &full, decompress_rate);
     let (y, m, d) = opts.start;
@@ -105,6 +113,30 @@ fn ensure_corpus(dir: &Path, size: u64) -> GenerateOptions {
         );
     }
     opts
+}
+
+/// The scan stage of `analyze` alone, in this process: reading, inflating,
+/// decoding, mapping, de-duplicating and aggregating, without process
+/// start, catalog loading or the report. Returns seconds and JSON bytes.
+fn scan_in_process(inventory: &vendortrail::source::Inventory, catalog: &Path) -> (f64, u64) {
+    let catalog = vendortrail::policy::catalog::Catalog::load_dir(catalog).expect("catalog");
+    let mapper =
+        vendortrail::event::action_map::ActionMapper::new(Some(std::sync::Arc::new(catalog)));
+    let filters = Filters::default();
+    let ctx = vendortrail::pipeline::ScanContext {
+        filters: &filters,
+        mapper: &mapper,
+        dedupe_window: vendortrail::dedupe::DEFAULT_WINDOW,
+        watch: None,
+    };
+    let started = Instant::now();
+    let usage = vendortrail::pipeline::scan(
+        inventory,
+        None,
+        &ctx,
+        &vendortrail::progress::Progress::hidden(),
+    );
+    (started.elapsed().as_secs_f64(), usage.files.json_bytes)
 }
 
 /// Inflates and walks every record (reading its event name), no more.
