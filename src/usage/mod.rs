@@ -164,6 +164,7 @@ pub struct SessionUsage {
 /// Inserts into a sorted vector of names if absent.
 fn insert_sorted(list: &mut Vec<Box<str>>, value: &str) {
     if let Err(at) = list.binary_search_by(|v| v.as_ref().cmp(value)) {
+        list.reserve_exact(1);
         list.insert(at, value.into());
     }
 }
@@ -176,6 +177,10 @@ impl SessionUsage {
         {
             Ok(at) => at,
             Err(at) => {
+                // Grown one at a time: a session calls a handful of actions,
+                // and the slack of doubling was a fifth of a session's
+                // memory, which grows with the number of sessions.
+                self.actions.reserve_exact(1);
                 self.actions.insert(at, (action.into(), Counts::default()));
                 at
             }
