@@ -87,7 +87,9 @@ pub struct ScanArgs {
     /// Never show a progress bar.
     #[arg(long)]
     pub no_progress: bool,
-    /// Print run statistics (time, throughput, peak memory) to stderr.
+    /// Print run statistics to stderr once the report is written: the
+    /// analysis's time and throughput (writing the report not included)
+    /// and the run's peak memory.
     #[arg(long)]
     pub stats: bool,
     /// Where the action catalog comes from.

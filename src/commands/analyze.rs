@@ -365,12 +365,15 @@ pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
         parties.registry.as_ref(),
         parties.credentials.as_ref(),
     );
-    if args.scan.stats {
-        print_stats(&report, started.elapsed());
-    }
+    // The time is the analysis's, without writing the report; the peak
+    // memory is read after everything is written, so it is the run's.
+    let analysed = started.elapsed();
     write_report(&report, args)?;
     if let Some(path) = &args.usage_out {
         output::tabular::write_usage(&report, path)?;
+    }
+    if args.scan.stats {
+        print_stats(&report, analysed);
     }
     let unreadable = report.input.skipped.len() as u64;
     if unreadable > 0 || report.input.bad_records > 0 {

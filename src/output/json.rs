@@ -26,8 +26,8 @@ struct JsonReport<'a> {
     filters: JsonFilters<'a>,
     input: JsonInput<'a>,
     own_accounts: &'a [String],
-    principals: Vec<JsonPrincipal<'a>>,
-    issued_sessions: Vec<JsonIssued<'a>>,
+    principals: Stream<'a, PrincipalReport, JsonPrincipal<'a>>,
+    issued_sessions: Stream<'a, IssuedSession, JsonIssued<'a>>,
     /// Used vs granted (`--iam`); the [`crate::compare`] types are written
     /// as they are and are part of this schema.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -40,6 +40,18 @@ struct JsonReport<'a> {
     unattributed_sessions: &'a [crate::attribution::Unattributed],
     /// Findings (the [`crate::findings::Finding`] type is written as it is).
     findings: &'a [crate::findings::Finding],
+}
+
+/// A list written straight from the report, one element at a time, rather
+/// than built as a vector of wire values first: the sessions and issued
+/// credentials of a month of a busy trail are tens of megabytes of them,
+/// which would all be alive at the peak of the run.
+struct Stream<'a, T, W>(&'a [T], fn(&'a T) -> W);
+
+impl<'a, T, W: Serialize> Serialize for Stream<'a, T, W> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter().map(self.1))
+    }
 }
 
 #[derive(Serialize)]
@@ -127,8 +139,8 @@ struct JsonPrincipal<'a> {
     recipient_accounts: &'a [String],
     source_ips: JsonValues<'a>,
     user_agents: JsonValues<'a>,
-    actions: Vec<JsonAction<'a>>,
-    sessions: Vec<JsonSession<'a>>,
+    actions: Stream<'a, ActionReport, JsonAction<'a>>,
+    sessions: Stream<'a, SessionReport, JsonSession<'a>>,
 }
 
 #[derive(Serialize)]
@@ -291,8 +303,8 @@ fn principal(p: &PrincipalReport) -> JsonPrincipal<'_> {
         recipient_accounts: &p.recipient_accounts,
         source_ips: values(&p.source_ips),
         user_agents: values(&p.user_agents),
-        actions: p.actions.iter().map(action).collect(),
-        sessions: p.sessions.iter().map(session).collect(),
+        actions: Stream(&p.actions, action),
+        sessions: Stream(&p.sessions, session),
     }
 }
 
@@ -353,8 +365,8 @@ pub fn write(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
         },
         input: input(&report.input),
         own_accounts: &report.own_accounts,
-        principals: report.principals.iter().map(principal).collect(),
-        issued_sessions: report.issued_sessions.iter().map(issued).collect(),
+        principals: Stream(&report.principals, principal),
+        issued_sessions: Stream(&report.issued_sessions, issued),
         grants: report.grants.as_deref(),
         iam_warnings: &report.iam_warnings,
         third_parties: &report.attribution.third_parties,
