@@ -235,7 +235,7 @@ pub struct Inputs<'a> {
     /// of administrators asks about the same 22k actions for each.
     unobservable: Vec<Option<Box<str>>>,
     /// Credentials STS issued in the logs, for the trust-policy check.
-    issued: &'a [IssuedSession],
+    issued: Option<&'a BTreeMap<String, IssuedSession>>,
 }
 
 impl<'a> Inputs<'a> {
@@ -257,14 +257,14 @@ impl<'a> Inputs<'a> {
             catalog,
             scps,
             unobservable,
-            issued: &[],
+            issued: None,
         }
     }
 
     /// Adds the credentials STS issued in the logs, so each role's trust
     /// policy is checked against the calls that assumed it.
-    pub fn with_issued(mut self, issued: &'a [IssuedSession]) -> Self {
-        self.issued = issued;
+    pub fn with_issued(mut self, issued: &'a BTreeMap<String, IssuedSession>) -> Self {
+        self.issued = Some(issued);
         self
     }
 }
@@ -290,7 +290,10 @@ pub struct TrustUse {
 
 /// Groups the sessions issued for `role` by caller, and checks each group's
 /// calls against the role's trust policy.
-fn trust_uses(principal: &PrincipalPolicies, issued: &[IssuedSession]) -> Vec<TrustUse> {
+fn trust_uses<'i>(
+    principal: &PrincipalPolicies,
+    issued: impl IntoIterator<Item = &'i IssuedSession>,
+) -> Vec<TrustUse> {
     let Some(trust) = &principal.trust else {
         return Vec::new();
     };
@@ -599,7 +602,10 @@ pub fn compare(
         by_access_level: by_level.into_values().collect(),
         actions,
         ungranted,
-        assumed_by: trust_uses(principal, inputs.issued),
+        assumed_by: trust_uses(
+            principal,
+            inputs.issued.into_iter().flat_map(BTreeMap::values),
+        ),
     }
 }
 

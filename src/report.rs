@@ -191,8 +191,10 @@ pub struct Report {
     pub own_accounts: Vec<String>,
     /// Principals, by key.
     pub principals: Vec<PrincipalReport>,
-    /// Credentials issued by STS calls in the logs, by access key.
-    pub issued_sessions: Vec<IssuedSession>,
+    /// Credentials issued by STS calls in the logs, by access key. Kept as
+    /// the scan's map rather than turned into a vector: a copy would double
+    /// this, one of the few things that grow with the trail, at the peak.
+    pub issued_sessions: BTreeMap<String, IssuedSession>,
     /// Used vs granted per principal of the IAM input (`--iam`), by ARN.
     pub grants: Option<Vec<crate::compare::Comparison>>,
     /// What the IAM input could not resolve.
@@ -215,7 +217,7 @@ impl Report {
             input: InputReport::default(),
             own_accounts: Vec::new(),
             principals: Vec::new(),
-            issued_sessions: Vec::new(),
+            issued_sessions: BTreeMap::new(),
             grants: None,
             iam_warnings: Vec::new(),
             attribution: crate::attribution::Attribution::default(),
@@ -265,7 +267,7 @@ impl Report {
             input,
             own_accounts: own_accounts.into_iter().collect(),
             principals,
-            issued_sessions: issued.into_values().collect(),
+            issued_sessions: issued,
             grants: None,
             iam_warnings: Vec::new(),
             attribution: crate::attribution::Attribution::default(),

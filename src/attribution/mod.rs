@@ -303,7 +303,7 @@ pub fn attribute(report: &Report, context: &Context<'_>) -> Attribution {
         own: &own,
         issued: report
             .issued_sessions
-            .iter()
+            .values()
             .map(|s| (s.access_key_id.as_str(), s))
             .collect(),
         resolved: HashMap::new(),

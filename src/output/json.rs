@@ -27,7 +27,7 @@ struct JsonReport<'a> {
     input: JsonInput<'a>,
     own_accounts: &'a [String],
     principals: Stream<'a, PrincipalReport, JsonPrincipal<'a>>,
-    issued_sessions: Stream<'a, IssuedSession, JsonIssued<'a>>,
+    issued_sessions: StreamValues<'a, IssuedSession, JsonIssued<'a>>,
     /// Used vs granted (`--iam`); the [`crate::compare`] types are written
     /// as they are and are part of this schema.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -51,6 +51,15 @@ struct Stream<'a, T, W>(&'a [T], fn(&'a T) -> W);
 impl<'a, T, W: Serialize> Serialize for Stream<'a, T, W> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.collect_seq(self.0.iter().map(self.1))
+    }
+}
+
+/// [`Stream`] over the values of a map, in key order.
+struct StreamValues<'a, T, W>(&'a BTreeMap<String, T>, fn(&'a T) -> W);
+
+impl<'a, T, W: Serialize> Serialize for StreamValues<'a, T, W> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.values().map(self.1))
     }
 }
 
@@ -366,7 +375,7 @@ pub fn write(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
         input: input(&report.input),
         own_accounts: &report.own_accounts,
         principals: Stream(&report.principals, principal),
-        issued_sessions: Stream(&report.issued_sessions, issued),
+        issued_sessions: StreamValues(&report.issued_sessions, issued),
         grants: report.grants.as_deref(),
         iam_warnings: &report.iam_warnings,
         third_parties: &report.attribution.third_parties,
