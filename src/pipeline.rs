@@ -168,6 +168,23 @@ impl<'a> Scanner<'a> {
                     None => fail(&mut acc, object.location.to_string(), STREAM_ENDED.into()),
                 }
             });
+            self.fold_workers();
+        }
+    }
+
+    /// Folds every worker's accumulator into the first one's, between
+    /// batches, when no worker holds one. Merging is order-independent, so
+    /// the result is the same as folding once at the end; but a session
+    /// whose calls two workers read would otherwise have an entry in each
+    /// until then, and sessions are what grows with the trail.
+    fn fold_workers(&self) {
+        let Some((first, rest)) = self.states.split_first() else {
+            return;
+        };
+        let mut first = first.lock().unwrap_or_else(PoisonError::into_inner);
+        for state in rest {
+            let mut state = state.lock().unwrap_or_else(PoisonError::into_inner);
+            first.merge(std::mem::take(&mut *state));
         }
     }
 }
@@ -272,6 +289,7 @@ impl Scanner<'_> {
                     merge_into(states, usage);
                     progress.object_done(object.size);
                 });
+            self.fold_workers();
         }
     }
 }
