@@ -235,7 +235,7 @@ pub struct Inputs<'a> {
     /// of administrators asks about the same 22k actions for each.
     unobservable: Vec<Option<Box<str>>>,
     /// Credentials STS issued in the logs, for the trust-policy check.
-    issued: Option<&'a BTreeMap<String, IssuedSession>>,
+    issued: Option<&'a BTreeMap<Box<str>, IssuedSession>>,
 }
 
 impl<'a> Inputs<'a> {
@@ -263,7 +263,7 @@ impl<'a> Inputs<'a> {
 
     /// Adds the credentials STS issued in the logs, so each role's trust
     /// policy is checked against the calls that assumed it.
-    pub fn with_issued(mut self, issued: &'a BTreeMap<String, IssuedSession>) -> Self {
+    pub fn with_issued(mut self, issued: &'a BTreeMap<Box<str>, IssuedSession>) -> Self {
         self.issued = Some(issued);
         self
     }
@@ -304,37 +304,34 @@ fn trust_uses<'i>(
             continue;
         };
         // The caller may name the role with or without its path.
-        let same_role = role_arn == &principal.arn
+        let same_role = **role_arn == *principal.arn
             || (role_arn.split(':').nth(4) == Some(principal.account.as_str())
                 && role_arn.rsplit('/').next() == Some(role_name));
         if !same_role {
             continue;
         }
-        let federated = match s.via.as_str() {
+        let federated = match &*s.via {
             "AssumeRoleWithWebIdentity" => Some(format!(
                 "arn:aws:iam::{}:oidc-provider/{}",
                 principal.account, s.caller
             )),
-            "AssumeRoleWithSAML" => Some(s.caller.clone()),
+            "AssumeRoleWithSAML" => Some(s.caller.to_string()),
             _ => None,
         };
         let is_arn = s.caller.starts_with("arn:");
         let caller = Caller {
-            arn: (is_arn && federated.is_none()).then_some(s.caller.as_str()),
+            arn: (is_arn && federated.is_none()).then_some(&*s.caller),
             account: s.caller_account.as_deref(),
-            service: s
-                .caller
-                .ends_with(".amazonaws.com")
-                .then_some(s.caller.as_str()),
+            service: s.caller.ends_with(".amazonaws.com").then_some(&*s.caller),
             federated: federated.as_deref(),
         };
         let mut context = RequestContext::new();
         match &s.external_id {
-            Some(id) => context.set("sts:ExternalId", [id.as_str()]),
+            Some(id) => context.set("sts:ExternalId", [&**id]),
             None => context.set_absent("sts:ExternalId"),
         };
         if let Some(account) = &s.caller_account {
-            context.set("aws:PrincipalAccount", [account.as_str()]);
+            context.set("aws:PrincipalAccount", [&**account]);
         }
         if let Some(ip) = s.source_ip.as_deref().filter(|ip| public_ip(ip).is_some()) {
             context.set("aws:SourceIp", [ip]);
@@ -344,10 +341,14 @@ fn trust_uses<'i>(
         }
         let action = format!("sts:{}", s.via);
         let verdict = trust_allows(trust, &caller, &action, &context);
-        let key = (s.caller.clone(), s.via.clone(), s.external_id.is_some());
+        let key = (
+            s.caller.to_string(),
+            s.via.to_string(),
+            s.external_id.is_some(),
+        );
         let entry = groups.entry(key).or_insert_with(|| TrustUse {
-            caller: s.caller.clone(),
-            via: s.via.clone(),
+            caller: s.caller.to_string(),
+            via: s.via.to_string(),
             external_id_sent: s.external_id.is_some(),
             sessions: 0,
             trust: verdict,

@@ -194,7 +194,7 @@ pub struct Report {
     /// Credentials issued by STS calls in the logs, by access key. Kept as
     /// the scan's map rather than turned into a vector: a copy would double
     /// this, one of the few things that grow with the trail, at the peak.
-    pub issued_sessions: BTreeMap<String, IssuedSession>,
+    pub issued_sessions: BTreeMap<Box<str>, IssuedSession>,
     /// Used vs granted per principal of the IAM input (`--iam`), by ARN.
     pub grants: Option<Vec<crate::compare::Comparison>>,
     /// What the IAM input could not resolve.
@@ -253,6 +253,7 @@ impl Report {
             totals,
             files,
             mut touches,
+            ..
         } = usage;
         touches.sort();
         let mut principals: Vec<PrincipalReport> = principals

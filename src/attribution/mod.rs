@@ -304,7 +304,7 @@ pub fn attribute(report: &Report, context: &Context<'_>) -> Attribution {
         issued: report
             .issued_sessions
             .values()
-            .map(|s| (s.access_key_id.as_str(), s))
+            .map(|s| (&*s.access_key_id, s))
             .collect(),
         resolved: HashMap::new(),
         ledgers: BTreeMap::new(),

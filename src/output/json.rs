@@ -55,7 +55,7 @@ impl<'a, T, W: Serialize> Serialize for Stream<'a, T, W> {
 }
 
 /// [`Stream`] over the values of a map, in key order.
-struct StreamValues<'a, T, W>(&'a BTreeMap<String, T>, fn(&'a T) -> W);
+struct StreamValues<'a, T, W>(&'a BTreeMap<Box<str>, T>, fn(&'a T) -> W);
 
 impl<'a, T, W: Serialize> Serialize for StreamValues<'a, T, W> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
