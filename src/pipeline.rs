@@ -5,9 +5,11 @@
 //! Objects are processed in delivery order, in batches (never across a
 //! delivery day) spread over rayon's workers, possibly fed in segments (an
 //! S3 scan lists one delivery day at a time: [`Scanner`]). Each worker folds
-//! its objects into its own [`Usage`] for the whole scan; the per-worker
-//! results are merged (an order-independent reduce) at the end. Before each
-//! batch, the de-duplicator forgets events too old to be delivered again.
+//! its objects into its own [`Usage`]; after every batch the workers'
+//! results are merged into the first's (an order-independent reduce, so the
+//! output does not depend on the thread count). Records reach the
+//! aggregate in batches, de-duplicated at once. Before each batch of
+//! objects, the de-duplicator forgets events too old to be delivered again.
 //! A bad object is recorded with its path and reason and the scan goes on.
 
 use std::cell::RefCell;
@@ -92,9 +94,10 @@ pub struct Scanner<'a> {
     ctx: &'a ScanContext<'a>,
     progress: &'a Progress,
     deduper: Deduper,
-    // One accumulator per worker thread for the whole scan, merged once at
-    // the end: a fold state per rayon split would be merged hundreds of
-    // times, and merging bounded sets is what aggregation costs most.
+    // One accumulator per worker thread, merged into the first after every
+    // batch of objects: a fold state per rayon split would be merged
+    // thousands of times, and merging bounded sets is what aggregation
+    // costs most.
     states: Vec<Mutex<Usage>>,
 }
 
