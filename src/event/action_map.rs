@@ -36,6 +36,8 @@
 //! 5. Otherwise `prefix:EventName` ([`MappingSource::Fallback`]).
 
 use std::collections::{HashMap, HashSet};
+
+use crate::hash::FastMap;
 use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 
 use serde::Serialize;
@@ -515,9 +517,9 @@ fn resolve(catalog: Option<&Catalog>, prefix: &str, event_name: &str) -> Mapping
 pub struct ActionMapper {
     catalog: Option<Arc<Catalog>>,
     /// eventSource → its prefix's table and suffix rule.
-    sources: HashMap<Box<str>, SourceEntry>,
+    sources: FastMap<Box<str>, SourceEntry>,
     /// One table per IAM prefix: suffix-free event name → mapping.
-    tables: Vec<HashMap<Box<str>, Mapping>>,
+    tables: Vec<FastMap<Box<str>, Mapping>>,
     /// prefix → actions that some operation or curated rule maps to.
     reachable: HashMap<Box<str>, HashSet<Box<str>>>,
     cache: FallbackCache,
@@ -632,8 +634,8 @@ fn known_sources(catalog: Option<&Catalog>) -> Vec<String> {
 /// Collects the per-prefix tables during construction.
 struct TableBuilder<'c> {
     catalog: Option<&'c Catalog>,
-    sources: HashMap<Box<str>, SourceEntry>,
-    tables: Vec<HashMap<Box<str>, Mapping>>,
+    sources: FastMap<Box<str>, SourceEntry>,
+    tables: Vec<FastMap<Box<str>, Mapping>>,
     table_of_prefix: HashMap<String, usize>,
     reachable: HashMap<Box<str>, HashSet<Box<str>>>,
 }
@@ -642,7 +644,7 @@ impl<'c> TableBuilder<'c> {
     fn new(catalog: Option<&'c Catalog>) -> TableBuilder<'c> {
         TableBuilder {
             catalog,
-            sources: HashMap::new(),
+            sources: FastMap::default(),
             tables: Vec::new(),
             table_of_prefix: HashMap::new(),
             reachable: HashMap::new(),
@@ -662,7 +664,7 @@ impl<'c> TableBuilder<'c> {
         index
     }
 
-    fn build_table(&mut self, prefix: &str) -> HashMap<Box<str>, Mapping> {
+    fn build_table(&mut self, prefix: &str) -> FastMap<Box<str>, Mapping> {
         let service = self.catalog.and_then(|c| c.service(prefix));
         // Names an event can carry: curated ones and operation names (which
         // also define what is reachable), then action names.
@@ -675,7 +677,7 @@ impl<'c> TableBuilder<'c> {
                     .into_iter()
                     .flat_map(|s| s.operations().iter().map(|o| o.name())),
             );
-        let mut table = HashMap::new();
+        let mut table = FastMap::default();
         for name in call_names {
             let mapping = resolve(self.catalog, prefix, name);
             if mapping.needs_permission {
@@ -734,7 +736,7 @@ struct FallbackCache {
 
 #[derive(Debug, Default)]
 struct CacheIndex {
-    slots: HashMap<Box<str>, HashMap<Box<str>, usize>>,
+    slots: FastMap<Box<str>, FastMap<Box<str>, usize>>,
     len: usize,
 }
 
