@@ -56,6 +56,20 @@ impl Shard {
         };
         &mut self.by_hour[at].1
     }
+
+    /// Remembers `key` under `hour`; false if it was remembered already.
+    fn remember(&mut self, key: u64, hour: i64) -> bool {
+        if !self.seen.insert(key) {
+            return false;
+        }
+        self.hour(hour).push(key);
+        true
+    }
+}
+
+/// The hour bucket a delivery time puts its keys in.
+fn hour_of(delivered: Option<Timestamp>) -> i64 {
+    delivered.map_or(TIMELESS, |t| t.div_euclid(3600))
 }
 
 /// Something that says whether eventIDs are seen for the first time: the
@@ -118,13 +132,7 @@ impl Deduper {
 
     /// [`Deduper::first_sighting`] for a key from [`Deduper::key_of`].
     pub fn first_sighting_of_key(&self, key: u64, delivered: Option<Timestamp>) -> bool {
-        let mut shard = self.shard_of(key);
-        if !shard.seen.insert(key) {
-            return false;
-        }
-        let hour = delivered.map_or(TIMELESS, |t| t.div_euclid(3600));
-        shard.hour(hour).push(key);
-        true
+        self.shard_of(key).remember(key, hour_of(delivered))
     }
 
     /// [`Sighting::first_sightings`]: the keys are grouped by shard, and
@@ -139,19 +147,11 @@ impl Deduper {
             .map(|(at, &key)| (shard_index(key), at))
             .collect();
         order.sort_unstable();
-        let hour = delivered.map_or(TIMELESS, |t| t.div_euclid(3600));
+        let hour = hour_of(delivered);
         for group in order.chunk_by(|a, b| a.0 == b.0) {
             let mut shard = self.shard(group[0].0);
-            let shard = &mut *shard;
-            let mut new_keys = Vec::new();
             for &(_, at) in group {
-                if shard.seen.insert(keys[at]) {
-                    first[at] = true;
-                    new_keys.push(keys[at]);
-                }
-            }
-            if !new_keys.is_empty() {
-                shard.hour(hour).extend(new_keys);
+                first[at] = shard.remember(keys[at], hour);
             }
         }
         first
