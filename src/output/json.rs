@@ -4,7 +4,7 @@
 //! stable while the internals change; scripts rely on it. Adding a field is a
 //! compatible change; renaming or removing one bumps [`SCHEMA_VERSION`].
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, btree_map};
 use std::io::Write;
 
 use serde::Serialize;
@@ -26,8 +26,8 @@ struct JsonReport<'a> {
     filters: JsonFilters<'a>,
     input: JsonInput<'a>,
     own_accounts: &'a [String],
-    principals: Stream<'a, PrincipalReport, JsonPrincipal<'a>>,
-    issued_sessions: StreamValues<'a, IssuedSession, JsonIssued<'a>>,
+    principals: Stream<std::slice::Iter<'a, PrincipalReport>, JsonPrincipal<'a>>,
+    issued_sessions: Stream<btree_map::Values<'a, Box<str>, IssuedSession>, JsonIssued<'a>>,
     /// Used vs granted (`--iam`); the [`crate::compare`] types are written
     /// as they are and are part of this schema.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -46,20 +46,13 @@ struct JsonReport<'a> {
 /// than built as a vector of wire values first: the sessions and issued
 /// credentials of a month of a busy trail are tens of megabytes of them,
 /// which would all be alive at the peak of the run.
-struct Stream<'a, T, W>(&'a [T], fn(&'a T) -> W);
+/// The iterator is cloned to write (a slice's or a map's: a pair of
+/// references).
+struct Stream<I: Iterator, W>(I, fn(I::Item) -> W);
 
-impl<'a, T, W: Serialize> Serialize for Stream<'a, T, W> {
+impl<I: Iterator + Clone, W: Serialize> Serialize for Stream<I, W> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(self.0.iter().map(self.1))
-    }
-}
-
-/// [`Stream`] over the values of a map, in key order.
-struct StreamValues<'a, T, W>(&'a BTreeMap<Box<str>, T>, fn(&'a T) -> W);
-
-impl<'a, T, W: Serialize> Serialize for StreamValues<'a, T, W> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(self.0.values().map(self.1))
+        serializer.collect_seq(self.0.clone().map(self.1))
     }
 }
 
@@ -148,8 +141,8 @@ struct JsonPrincipal<'a> {
     recipient_accounts: &'a [String],
     source_ips: JsonValues<'a>,
     user_agents: JsonValues<'a>,
-    actions: Stream<'a, ActionReport, JsonAction<'a>>,
-    sessions: Stream<'a, SessionReport, JsonSession<'a>>,
+    actions: Stream<std::slice::Iter<'a, ActionReport>, JsonAction<'a>>,
+    sessions: Stream<std::slice::Iter<'a, SessionReport>, JsonSession<'a>>,
 }
 
 #[derive(Serialize)]
@@ -312,8 +305,8 @@ fn principal(p: &PrincipalReport) -> JsonPrincipal<'_> {
         recipient_accounts: &p.recipient_accounts,
         source_ips: values(&p.source_ips),
         user_agents: values(&p.user_agents),
-        actions: Stream(&p.actions, action),
-        sessions: Stream(&p.sessions, session),
+        actions: Stream(p.actions.iter(), action),
+        sessions: Stream(p.sessions.iter(), session),
     }
 }
 
@@ -374,8 +367,8 @@ pub fn write(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
         },
         input: input(&report.input),
         own_accounts: &report.own_accounts,
-        principals: Stream(&report.principals, principal),
-        issued_sessions: StreamValues(&report.issued_sessions, issued),
+        principals: Stream(report.principals.iter(), principal),
+        issued_sessions: Stream(report.issued_sessions.values(), issued),
         grants: report.grants.as_deref(),
         iam_warnings: &report.iam_warnings,
         third_parties: &report.attribution.third_parties,
