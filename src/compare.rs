@@ -235,7 +235,7 @@ pub struct Inputs<'a> {
     /// of administrators asks about the same 22k actions for each.
     unobservable: Vec<Option<Box<str>>>,
     /// Credentials STS issued in the logs, for the trust-policy check.
-    issued: Option<&'a BTreeMap<Box<str>, IssuedSession>>,
+    issued: &'a BTreeMap<Box<str>, IssuedSession>,
 }
 
 impl<'a> Inputs<'a> {
@@ -257,14 +257,14 @@ impl<'a> Inputs<'a> {
             catalog,
             scps,
             unobservable,
-            issued: None,
+            issued: &NONE_ISSUED,
         }
     }
 
     /// Adds the credentials STS issued in the logs, so each role's trust
     /// policy is checked against the calls that assumed it.
     pub fn with_issued(mut self, issued: &'a BTreeMap<Box<str>, IssuedSession>) -> Self {
-        self.issued = Some(issued);
+        self.issued = issued;
         self
     }
 }
@@ -288,18 +288,21 @@ pub struct TrustUse {
     pub undecided_keys: Vec<String>,
 }
 
+/// The issued credentials of [`Inputs`] until [`Inputs::with_issued`] sets them.
+static NONE_ISSUED: BTreeMap<Box<str>, IssuedSession> = BTreeMap::new();
+
 /// Groups the sessions issued for `role` by caller, and checks each group's
 /// calls against the role's trust policy.
-fn trust_uses<'i>(
+fn trust_uses(
     principal: &PrincipalPolicies,
-    issued: impl IntoIterator<Item = &'i IssuedSession>,
+    issued: &BTreeMap<Box<str>, IssuedSession>,
 ) -> Vec<TrustUse> {
     let Some(trust) = &principal.trust else {
         return Vec::new();
     };
     let role_name = principal.arn.rsplit('/').next().unwrap_or("");
     let mut groups: BTreeMap<(String, String, bool), TrustUse> = BTreeMap::new();
-    for s in issued {
+    for s in issued.values() {
         let Some(role_arn) = &s.role_arn else {
             continue;
         };
@@ -603,10 +606,7 @@ pub fn compare(
         by_access_level: by_level.into_values().collect(),
         actions,
         ungranted,
-        assumed_by: trust_uses(
-            principal,
-            inputs.issued.into_iter().flat_map(BTreeMap::values),
-        ),
+        assumed_by: trust_uses(principal, inputs.issued),
     }
 }
 
