@@ -1,7 +1,9 @@
 //! `vendortrail analyze`: scan logs and report who called what.
 
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{BufWriter, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
@@ -13,9 +15,6 @@ use crate::output::{self, Format};
 use crate::pipeline::{self, CacheUse, ScanContext, Scanner};
 use crate::progress::Progress;
 use crate::report::{CatalogUse, Report};
-use std::collections::BTreeMap;
-use std::path::PathBuf;
-
 use crate::source::s3::{self, Bodies, DayFolder, S3Options, S3Source, S3Stats, S3Url};
 use crate::source::{Filters, Inventory, Location, LogObject, local};
 use crate::time::{now, parse_duration, parse_user_time};
@@ -189,17 +188,17 @@ struct Segments<'a> {
 
 impl Segments<'_> {
     /// Scans everything; returns the inventory's counts and lists (its
-    /// objects dropped as they were read) for the report.
-    fn run(&self, found: Inventory, days: Vec<DayFolder>) -> Inventory {
+    /// objects moved into the segments and dropped as they were read) for
+    /// the report.
+    fn run(&self, mut summary: Inventory, days: Vec<DayFolder>) -> Inventory {
         let day_of = |t: Option<i64>| t.map(|t| t.div_euclid(86_400));
         let mut by_day: BTreeMap<Option<i64>, (Vec<LogObject>, Vec<DayFolder>)> = BTreeMap::new();
-        let Inventory { objects, .. } = &found;
-        for object in objects {
+        for object in std::mem::take(&mut summary.objects) {
             by_day
                 .entry(day_of(object.delivered()))
                 .or_default()
                 .0
-                .push(object.clone());
+                .push(object);
         }
         for folder in days {
             by_day
@@ -208,10 +207,6 @@ impl Segments<'_> {
                 .1
                 .push(folder);
         }
-        let mut summary = Inventory {
-            objects: Vec::new(),
-            ..found
-        };
         for (_, (objects, folders)) in by_day {
             let mut segment = Inventory {
                 objects,
