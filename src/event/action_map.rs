@@ -36,12 +36,11 @@
 //! 5. Otherwise `prefix:EventName` ([`MappingSource::Fallback`]).
 
 use std::collections::{HashMap, HashSet};
-
-use crate::hash::FastMap;
 use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 
 use serde::Serialize;
 
+use crate::hash::FastMap;
 use crate::policy::catalog::Catalog;
 
 /// How a mapping was found, from most to least trustworthy (the order is
