@@ -379,7 +379,8 @@ impl S3Source {
     }
 
     /// Lists the objects of these day folders (of buckets already
-    /// discovered), concurrently.
+    /// discovered), concurrently; unsorted, for the caller to merge with its
+    /// own objects and sort once ([`Inventory::sort`]).
     pub fn list_days(&self, folders: &[DayFolder], filters: &Filters) -> Inventory {
         let mut inventory = Inventory::default();
         let mut by_bucket: BTreeMap<&str, Vec<String>> = BTreeMap::new();
@@ -405,7 +406,6 @@ impl S3Source {
                 .block_on(walk.walk(prefixes.into(), self.concurrency()));
             inventory.extend(listed.inventory);
         }
-        inventory.sort();
         inventory
     }
 
