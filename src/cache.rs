@@ -18,7 +18,7 @@
 //! object is fetched and decoded again. The result therefore equals a cold
 //! run's, which the tests check.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -84,12 +84,8 @@ impl ObjectCache {
 
     /// The object's entry, if one was stored for this exact ETag.
     pub fn load(&self, object: &LogObject) -> Option<Entry> {
-        let path = self.path_of(object)?;
-        let file = std::fs::File::open(path).ok()?;
-        let mut json = Vec::new();
-        flate2::read::GzDecoder::new(file)
-            .read_to_end(&mut json)
-            .ok()?;
+        let stored = std::fs::read(self.path_of(object)?).ok()?;
+        let json = crate::cloudtrail::decode::decompress(&stored).ok()?;
         let entry: Entry = serde_json::from_slice(&json).ok()?;
         let same = entry.location == object.location.to_string()
             && Some(&entry.etag) == object.etag.as_ref();
