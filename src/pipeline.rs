@@ -147,12 +147,8 @@ impl<'a> Scanner<'a> {
         let workers = states.len();
         let fetched = fetched.map(Mutex::new);
         let objects = &inventory.objects;
-        for range in batches(objects) {
-            let chunk = &objects[range];
-            if let Some(first) = chunk.first().and_then(LogObject::delivered) {
-                deduper.forget_before(first);
-            }
-            chunk.par_iter().for_each(|object| {
+        self.each_batch(objects, |range| {
+            objects[range].par_iter().for_each(|object| {
                 // Each pool thread has its own index, so its lock is uncontended.
                 let worker = rayon::current_thread_index().unwrap_or(0) % workers;
                 let mut acc = states[worker]
@@ -171,6 +167,18 @@ impl<'a> Scanner<'a> {
                     None => fail(&mut acc, object.location.to_string(), STREAM_ENDED.into()),
                 }
             });
+        });
+    }
+
+    /// Runs `scan` on each batch of a segment's objects (given as a range of
+    /// them): before it, the de-duplicator forgets events too old to be
+    /// delivered again; after it, the workers' accumulators are folded.
+    fn each_batch(&self, objects: &[LogObject], mut scan: impl FnMut(std::ops::Range<usize>)) {
+        for range in batches(objects) {
+            if let Some(first) = objects[range.start].delivered() {
+                self.deduper.forget_before(first);
+            }
+            scan(range);
             self.fold_workers();
         }
     }
@@ -217,12 +225,9 @@ impl Scanner<'_> {
             (self.ctx, self.progress, &self.deduper, &self.states);
         let fetched = Mutex::new(fetched);
         let objects = &inventory.objects;
-        for range in batches(objects) {
+        self.each_batch(objects, |range| {
             let base = range.start;
             let chunk = &objects[range];
-            if let Some(first) = chunk.first().and_then(LogObject::delivered) {
-                deduper.forget_before(first);
-            }
             // Entries of the batch's cached objects; `None` where none was
             // stored or it cannot be read (then the object is fetched again).
             let mut entries: Vec<Option<Entry>> = chunk
@@ -292,8 +297,7 @@ impl Scanner<'_> {
                     merge_into(states, usage);
                     progress.object_done(object.size);
                 });
-            self.fold_workers();
-        }
+        });
     }
 }
 
