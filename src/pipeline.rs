@@ -29,7 +29,7 @@ use crate::progress::Progress;
 use crate::report::Report;
 use crate::source::{Filters, Inventory, Location, LogObject, SkippedInput};
 use crate::suggest::{self, Options, SuggestError, Suggestion};
-use crate::usage::Usage;
+use crate::usage::{QUIET_AFTER, Usage};
 
 /// What a scan needs besides its objects.
 pub struct ScanContext<'a> {
@@ -172,14 +172,18 @@ impl<'a> Scanner<'a> {
 
     /// Runs `scan` on each batch of a segment's objects (given as a range of
     /// them): before it, the de-duplicator forgets events too old to be
-    /// delivered again; after it, the workers' accumulators are folded.
+    /// delivered again; after it, the workers' accumulators are folded, and
+    /// the sessions quiet since a day before the batch's delivery time are
+    /// packed. (Objects without a delivery time pack nothing: they are
+    /// scanned first, and what they leave open is packed by the next day.)
     fn each_batch(&self, objects: &[LogObject], mut scan: impl FnMut(std::ops::Range<usize>)) {
         for range in batches(objects) {
-            if let Some(first) = objects[range.start].delivered() {
+            let delivered = objects[range.start].delivered();
+            if let Some(first) = delivered {
                 self.deduper.forget_before(first);
             }
             scan(range);
-            self.fold_workers();
+            self.fold_workers(delivered.map(|t| t - QUIET_AFTER));
         }
     }
 
@@ -187,8 +191,9 @@ impl<'a> Scanner<'a> {
     /// batches, when no worker holds one. Merging is order-independent, so
     /// the result is the same as folding once at the end; but a session
     /// whose calls two workers read would otherwise have an entry in each
-    /// until then, and sessions are what grows with the trail.
-    fn fold_workers(&self) {
+    /// until then, and sessions are what grows with the trail. Then the
+    /// sessions with no call since `pack_before` are packed.
+    fn fold_workers(&self, pack_before: Option<i64>) {
         let Some((first, rest)) = self.states.split_first() else {
             return;
         };
@@ -196,6 +201,9 @@ impl<'a> Scanner<'a> {
         for state in rest {
             let mut state = state.lock().unwrap_or_else(PoisonError::into_inner);
             first.merge(std::mem::take(&mut *state));
+        }
+        if let Some(before) = pack_before {
+            first.pack_quiet_sessions(before);
         }
     }
 }

@@ -12,7 +12,7 @@ use crate::source::{Filters, Inventory, SkippedInput};
 use crate::time::Timestamp;
 use crate::usage::{
     ActionUsage, BoundedSet, Counts, DistinctCount, FileTotals, IssuedSession, PrincipalUsage,
-    SessionUsage, Totals, Usage,
+    SessionList, Totals, Usage,
 };
 
 /// Samples and distinct count of a bounded set.
@@ -94,8 +94,9 @@ pub struct PrincipalReport {
     pub events: Counts,
     /// Actions, by name.
     pub actions: Vec<ActionReport>,
-    /// Sessions (access keys), by key.
-    pub sessions: Vec<SessionReport>,
+    /// Sessions (access keys), by key, packed: [`SessionList::iter`]
+    /// unpacks each as [`SessionReport`].
+    pub sessions: SessionList,
     /// Regions over all actions.
     pub regions: Vec<String>,
     /// Source IPs over all actions.
@@ -339,12 +340,7 @@ fn principal_report(arn: String, p: PrincipalUsage, own: &BTreeSet<String>) -> P
         .map(|(name, a)| action_report(name, a))
         .collect();
     actions.sort_by(|a, b| a.action.cmp(&b.action));
-    let mut sessions: Vec<SessionReport> = p
-        .sessions
-        .into_iter()
-        .map(|(key, s)| session_report(key, s))
-        .collect();
-    sessions.sort_by(|a, b| a.access_key_id.cmp(&b.access_key_id));
+    let sessions = SessionList::build(p.quiet_sessions, p.sessions);
     let (mut ips, mut agents) = (BoundedSet::default(), BoundedSet::default());
     let mut regions = BTreeSet::new();
     for a in p.actions.values() {
@@ -387,16 +383,5 @@ fn action_report(name: &str, a: &ActionUsage) -> ActionReport {
         sample_event_ids: a.sample_event_ids.values().to_vec(),
         allowed_resources: a.allowed_resources.complete().map(<[String]>::to_vec),
         allowed_source_ips: a.allowed_source_ips.complete().map(<[String]>::to_vec),
-    }
-}
-
-fn session_report(access_key_id: String, s: SessionUsage) -> SessionReport {
-    SessionReport {
-        access_key_id,
-        counts: s.counts,
-        names: s.names,
-        mfa: s.mfa,
-        source_identities: s.source_identities,
-        actions: s.actions,
     }
 }

@@ -780,11 +780,11 @@ impl<'a> Attributor<'a, '_> {
                     return;
                 }
                 // Keys registered one by one.
-                for s in &p.sessions {
+                for s in p.sessions.iter() {
                     if let Some(party) = self.user_party("", Some(&s.access_key_id)) {
                         self.keyed(&s.access_key_id, &party);
                         let ledger = self.ledger(&party);
-                        ledger.add_session(p, s, false);
+                        ledger.add_session(p, &s, false);
                         ledger.paths.insert(Path::IamUser);
                     }
                 }
@@ -800,7 +800,7 @@ impl<'a> Attributor<'a, '_> {
         // Whose sessions the role carried: when one party alone used it,
         // the role's Regions, source IPs and user agents are that party's.
         let mut users: BTreeSet<Option<PartyId>> = BTreeSet::new();
-        for s in &p.sessions {
+        for s in p.sessions.iter() {
             let opener = self.opener(&s.access_key_id, 0);
             users.insert(match &opener {
                 Opener::Party(party, _) => Some(party.clone()),
@@ -810,7 +810,7 @@ impl<'a> Attributor<'a, '_> {
                 Opener::Party(party, path) => {
                     self.keyed(&s.access_key_id, &party);
                     let ledger = self.ledger(&party);
-                    ledger.add_session(p, s, false);
+                    ledger.add_session(p, &s, false);
                     ledger.paths.insert(path);
                 }
                 Opener::Own => {}
@@ -822,7 +822,7 @@ impl<'a> Attributor<'a, '_> {
                         Some(party) => {
                             self.keyed(&s.access_key_id, &party);
                             let ledger = self.ledger(&party);
-                            ledger.add_session(p, s, true);
+                            ledger.add_session(p, &s, true);
                             ledger.paths.insert(Path::AssumedRole);
                         }
                         None if self.trusts_outside(&p.arn) => {
@@ -989,7 +989,7 @@ impl Ledger {
             .iter()
             .filter(|s| s.access_key_id.starts_with("ASIA"))
         {
-            self.note_session(s);
+            self.note_session(&s);
         }
         self.add_context(p);
         self.own_accounts

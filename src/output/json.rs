@@ -13,6 +13,7 @@ use crate::report::{
     ActionReport, CatalogUse, InputReport, PrincipalReport, Report, SessionReport, Values,
 };
 use crate::time::{Timestamp, format_rfc3339};
+use crate::usage::packed::SessionIter;
 use crate::usage::{Counts, IssuedSession};
 
 /// The version of this format.
@@ -142,7 +143,7 @@ struct JsonPrincipal<'a> {
     source_ips: JsonValues<'a>,
     user_agents: JsonValues<'a>,
     actions: Stream<std::slice::Iter<'a, ActionReport>, JsonAction<'a>>,
-    sessions: Stream<std::slice::Iter<'a, SessionReport>, JsonSession<'a>>,
+    sessions: Stream<SessionIter<'a>, JsonSession>,
 }
 
 #[derive(Serialize)]
@@ -162,18 +163,20 @@ struct JsonAction<'a> {
     sample_event_ids: &'a [String],
 }
 
+/// Owns its values: the report's sessions are packed and unpacked one at a
+/// time as they are written.
 #[derive(Serialize)]
-struct JsonSession<'a> {
-    access_key_id: &'a str,
-    names: &'a [Box<str>],
+struct JsonSession {
+    access_key_id: String,
+    names: Vec<Box<str>>,
     events: u64,
     denied: u64,
     errors: u64,
     first_seen: Option<String>,
     last_seen: Option<String>,
     mfa: Option<bool>,
-    source_identities: &'a [Box<str>],
-    actions: BTreeMap<&'a str, u64>,
+    source_identities: Vec<Box<str>>,
+    actions: BTreeMap<Box<str>, u64>,
 }
 
 #[derive(Serialize)]
@@ -271,22 +274,22 @@ fn action(a: &ActionReport) -> JsonAction<'_> {
     }
 }
 
-fn session(s: &SessionReport) -> JsonSession<'_> {
+fn session(s: SessionReport) -> JsonSession {
     JsonSession {
-        access_key_id: &s.access_key_id,
-        names: &s.names,
+        actions: s
+            .actions
+            .into_iter()
+            .map(|(a, c): (Box<str>, Counts)| (a, c.calls))
+            .collect(),
+        access_key_id: s.access_key_id,
+        names: s.names,
         events: s.counts.calls,
         denied: s.counts.denied,
         errors: s.counts.errors,
         first_seen: time(s.counts.first_seen),
         last_seen: time(s.counts.last_seen),
         mfa: s.mfa,
-        source_identities: &s.source_identities,
-        actions: s
-            .actions
-            .iter()
-            .map(|(a, c): &(Box<str>, Counts)| (a.as_ref(), c.calls))
-            .collect(),
+        source_identities: s.source_identities,
     }
 }
 

@@ -52,7 +52,7 @@ use crate::policy::evaluate::{Expander, PolicySet, Request, evaluate};
 use crate::policy::iam::{IdentityKind, NamedPolicy, PolicySource, PrincipalPolicies};
 use crate::report::{ActionReport, PrincipalReport, Values};
 use crate::testutil::real_catalog;
-use crate::usage::{BoundedSet, Counts};
+use crate::usage::{BoundedSet, Counts, SessionList};
 
 const ACCOUNT: &str = "111122223333";
 
@@ -324,7 +324,7 @@ fn usage_of(reports: Vec<ActionReport>) -> PrincipalReport {
         outside: false,
         events: Counts::default(),
         actions: by_name.into_values().collect(),
-        sessions: Vec::new(),
+        sessions: SessionList::default(),
         regions: Vec::new(),
         source_ips: no_values(),
         user_agents: no_values(),

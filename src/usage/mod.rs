@@ -11,8 +11,11 @@
 //! (`AssumeRole*`, `GetFederationToken`, ...) are kept per access key id too,
 //! so attribution can join a session's calls to whoever opened it (IAM User
 //! Guide: subsequent calls carry the AssumeRole response's access key id).
+//! Sessions with no call for a day are packed into bytes ([`packed`]), so
+//! the many sessions of a long trail cost a fifth of what open ones do.
 
 pub mod bounded;
+pub mod packed;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -26,6 +29,7 @@ use crate::source::SkippedInput;
 use crate::time::Timestamp;
 
 pub use bounded::{BoundedSet, DistinctCount, Smallest};
+pub use packed::{PackedSessions, QUIET_AFTER, SessionList};
 
 /// Sample event ids kept per action.
 pub const SAMPLE_EVENT_IDS: usize = 3;
@@ -225,8 +229,11 @@ pub struct PrincipalUsage {
     pub events: Counts,
     /// Usage per action.
     pub actions: FastMap<String, ActionUsage>,
-    /// Usage per access key id.
+    /// Usage per access key id, of the sessions still in use.
     pub sessions: FastMap<String, SessionUsage>,
+    /// Sessions that went quiet, packed ([`Usage::pack_quiet_sessions`]).
+    #[serde(default, skip_serializing_if = "PackedSessions::is_empty")]
+    pub quiet_sessions: PackedSessions,
     /// Accounts that received its events.
     pub recipient_accounts: BTreeSet<String>,
     /// For an account seen only as `AWSAccount` (the role owner's copy of
@@ -247,6 +254,7 @@ impl PrincipalUsage {
             events: Counts::default(),
             actions: FastMap::default(),
             sessions: FastMap::default(),
+            quiet_sessions: PackedSessions::default(),
             recipient_accounts: BTreeSet::new(),
             issued_keys: BTreeMap::new(),
             service_made: 0,
@@ -269,6 +277,7 @@ impl PrincipalUsage {
                 }
             }
         }
+        self.quiet_sessions.append(other.quiet_sessions);
         for (key, session) in other.sessions {
             match self.sessions.get_mut(&key) {
                 Some(mine) => mine.merge(session),
@@ -565,6 +574,27 @@ impl Usage {
         }
     }
 
+    /// Packs the sessions whose last call came before `before`
+    /// ([`packed`]): the sessions the scan holds as maps are then those in
+    /// use lately, whatever the length of the trail.
+    pub fn pack_quiet_sessions(&mut self, before: Timestamp) {
+        for principal in self.principals.values_mut() {
+            let quiet = &mut principal.quiet_sessions;
+            principal.sessions.retain(|key, session| {
+                let is_quiet = session.counts.last_seen.is_none_or(|t| t < before);
+                if is_quiet {
+                    quiet.push(key, session);
+                }
+                !is_quiet
+            });
+            // A burst of sessions leaves a large table behind.
+            let open = principal.sessions.len();
+            if principal.sessions.capacity() > 4 * open.max(16) {
+                principal.sessions.shrink_to_fit();
+            }
+        }
+    }
+
     /// Keeps one issuing record per access key. A cross-account AssumeRole
     /// is logged in both accounts (same key, two eventIDs). The caller's
     /// own copy names the caller (its user or role ARN), the role owner's
@@ -842,6 +872,59 @@ mod tests {
         assert!(Arc::ptr_eq(&a, &b));
         assert_eq!(strings.intern_some(None), None);
         assert!(!Arc::ptr_eq(&a, &strings.intern("other")));
+    }
+
+    #[test]
+    fn sessions_quiet_before_the_mark_are_packed_and_the_rest_stay_open() {
+        let session = |last: Option<i64>| SessionUsage {
+            counts: Counts {
+                calls: 1,
+                first_seen: last,
+                last_seen: last,
+                ..Counts::default()
+            },
+            ..SessionUsage::default()
+        };
+        let mut role = PrincipalUsage::new(PrincipalKind::Role);
+        role.sessions.insert("ASIAOLD".into(), session(Some(100)));
+        role.sessions.insert("ASIANEW".into(), session(Some(200)));
+        role.sessions.insert("ASIANOTIME".into(), session(None));
+        let mut usage = Usage::default();
+        usage
+            .principals
+            .insert("arn:aws:iam::1:role/R".into(), role);
+        usage.pack_quiet_sessions(200);
+        let role = &usage.principals["arn:aws:iam::1:role/R"];
+        let open: Vec<&str> = role.sessions.keys().map(String::as_str).collect();
+        assert_eq!(open, ["ASIANEW"]);
+        let mut packed: Vec<&str> = role.quiet_sessions.iter().map(|(k, _)| k).collect();
+        packed.sort();
+        assert_eq!(packed, ["ASIANOTIME", "ASIAOLD"]);
+        // A later call of a packed key opens it again; the report has one.
+        let mut later = Usage::default();
+        let mut again = PrincipalUsage::new(PrincipalKind::Role);
+        again.sessions.insert("ASIAOLD".into(), session(Some(300)));
+        later
+            .principals
+            .insert("arn:aws:iam::1:role/R".into(), again);
+        usage.merge(later);
+        let role = usage
+            .principals
+            .remove("arn:aws:iam::1:role/R")
+            .expect("role");
+        let list = SessionList::build(role.quiet_sessions, role.sessions);
+        let keys: Vec<(String, u64)> = list
+            .iter()
+            .map(|s| (s.access_key_id, s.counts.calls))
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                ("ASIANEW".into(), 1),
+                ("ASIANOTIME".into(), 1),
+                ("ASIAOLD".into(), 2)
+            ]
+        );
     }
 
     #[test]

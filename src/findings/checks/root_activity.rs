@@ -28,10 +28,10 @@ impl Check for RootActivity {
             if own_events == 0 {
                 continue;
             }
-            let keys: Vec<&str> = p
+            let keys: Vec<String> = p
                 .sessions
                 .iter()
-                .map(|s| s.access_key_id.as_str())
+                .map(|s| s.access_key_id)
                 .filter(|k| k.starts_with("AKIA"))
                 .collect();
             let (console, failed) = p

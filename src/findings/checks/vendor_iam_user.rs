@@ -41,10 +41,10 @@ impl Check for VendorIamUser {
                 let Some(p) = input.report.principal(user) else {
                     continue;
                 };
-                let used: BTreeSet<&str> = p
+                let used: BTreeSet<String> = p
                     .sessions
                     .iter()
-                    .map(|s| s.access_key_id.as_str())
+                    .map(|s| s.access_key_id)
                     .filter(|k| k.starts_with("AKIA"))
                     .collect();
                 let listed: BTreeSet<String> = input
@@ -52,11 +52,7 @@ impl Check for VendorIamUser {
                     .and_then(|iam| iam.principal(user))
                     .map(|u| u.access_keys.iter().cloned().collect())
                     .unwrap_or_default();
-                let keys: BTreeSet<&str> = used
-                    .iter()
-                    .copied()
-                    .chain(listed.iter().map(String::as_str))
-                    .collect();
+                let keys: BTreeSet<&str> = used.iter().chain(&listed).map(String::as_str).collect();
                 let finding = |severity, message: String, facts: Vec<String>| Finding {
                     check: "vendor-iam-user",
                     severity,

@@ -1,0 +1,568 @@
+//! Sessions packed into bytes once they have gone quiet.
+//!
+//! Sessions are what grows with the trail: one per temporary key, and a CI
+//! vendor opens thousands a month. While a session is in use its calls are
+//! counted in a [`SessionUsage`], a map entry with a vector of per-action
+//! [`Counts`] (about 750 bytes). Once no call has come for
+//! [`QUIET_AFTER`], the scan packs it here with variable-length integers and
+//! times relative to the session's first call: about a fifth of that, and
+//! no allocation of its own (issue #2: memory that does not grow with the
+//! corpus).
+//!
+//! Packing never changes a result. A call that still comes for a packed key
+//! (a late delivery, a 36-hour session) opens a second fragment of it, and
+//! [`SessionList::build`] merges the fragments of each key with
+//! [`SessionUsage`]'s order-independent merge while it sorts the sessions by
+//! key for the report.
+//!
+//! The bytes are only ever read by the code that wrote them in the same
+//! process: serde writes packed sessions as a plain list of sessions.
+
+use serde::{Deserialize, Serialize};
+
+use super::{Counts, SessionUsage};
+use crate::report::SessionReport;
+use crate::time::Timestamp;
+
+/// How long a session must have had no call (by event time, against the
+/// delivery time of the files being read) before it is packed. A day: the
+/// longest sessions last 36 hours (`GetSessionToken`, `GetFederationToken`;
+/// `AssumeRole` at most 12), so a session is split into at most a few
+/// fragments, and the sessions open at any time are those of about a day.
+pub const QUIET_AFTER: i64 = 86_400;
+
+/// Quiet sessions, packed one after another in the order they were packed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PackedSessions {
+    bytes: Vec<u8>,
+    count: usize,
+}
+
+impl PackedSessions {
+    /// Packs one session.
+    pub fn push(&mut self, access_key_id: &str, session: &SessionUsage) {
+        write_record(&mut self.bytes, access_key_id, session);
+        self.count += 1;
+    }
+
+    /// Takes over `other`'s sessions.
+    pub fn append(&mut self, mut other: PackedSessions) {
+        if self.bytes.is_empty() {
+            *self = other;
+            return;
+        }
+        self.bytes.append(&mut other.bytes);
+        self.count += other.count;
+    }
+
+    /// Packed fragments (a key packed twice counts twice).
+    pub fn len(&self) -> usize {
+        self.count
+    }
+
+    /// Whether nothing is packed.
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// Bytes held.
+    pub fn packed_bytes(&self) -> usize {
+        self.bytes.len()
+    }
+
+    /// The packed fragments, in packing order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, SessionUsage)> + '_ {
+        Records(&self.bytes).map(read_record)
+    }
+}
+
+impl Serialize for PackedSessions {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.iter())
+    }
+}
+
+impl<'de> Deserialize<'de> for PackedSessions {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let list = Vec::<(String, SessionUsage)>::deserialize(deserializer)?;
+        let mut packed = PackedSessions::default();
+        for (key, session) in &list {
+            packed.push(key, session);
+        }
+        Ok(packed)
+    }
+}
+
+/// One principal's sessions for the report: packed, one per key, sorted by
+/// key. [`SessionList::iter`] unpacks them one at a time, so the report
+/// holds them at their packed size.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SessionList {
+    bytes: Vec<u8>,
+    count: usize,
+}
+
+impl SessionList {
+    /// The sessions of the packed fragments and of those still open, one
+    /// per key (fragments merged), sorted by key.
+    pub fn build(
+        packed: PackedSessions,
+        open: impl IntoIterator<Item = (String, SessionUsage)>,
+    ) -> SessionList {
+        let mut packed = packed;
+        for (key, session) in open {
+            packed.push(&key, &session);
+        }
+        let mut records: Vec<(&str, &[u8])> = Records(&packed.bytes)
+            .map(|record| (key_of(record), record))
+            .collect();
+        // Stable, so fragments of one key stay in packing order; their merge
+        // does not depend on that order anyway.
+        records.sort_by(|a, b| a.0.cmp(b.0));
+        let mut bytes = Vec::with_capacity(packed.bytes.len());
+        let mut count = 0;
+        for group in records.chunk_by(|a, b| a.0 == b.0) {
+            count += 1;
+            match group {
+                [(_, record)] => {
+                    write_len(&mut bytes, record.len());
+                    bytes.extend_from_slice(record);
+                }
+                _ => {
+                    let mut merged = SessionUsage::default();
+                    for (_, record) in group {
+                        merged.merge(read_record(record).1);
+                    }
+                    write_record(&mut bytes, group[0].0, &merged);
+                }
+            }
+        }
+        bytes.shrink_to_fit();
+        SessionList { bytes, count }
+    }
+
+    /// The sessions, by key, each unpacked as it comes.
+    pub fn iter(&self) -> SessionIter<'_> {
+        SessionIter(Records(&self.bytes))
+    }
+
+    /// How many sessions (keys).
+    pub fn len(&self) -> usize {
+        self.count
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+}
+
+/// The sessions of a [`SessionList`], unpacked one at a time.
+#[derive(Debug, Clone)]
+pub struct SessionIter<'a>(Records<'a>);
+
+impl Iterator for SessionIter<'_> {
+    type Item = SessionReport;
+
+    fn next(&mut self) -> Option<SessionReport> {
+        let (key, s) = read_record(self.0.next()?);
+        Some(SessionReport {
+            access_key_id: key.to_owned(),
+            counts: s.counts,
+            names: s.names,
+            mfa: s.mfa,
+            source_identities: s.source_identities,
+            actions: s.actions,
+        })
+    }
+}
+
+// The format. Each record is its length, then: the key; the session's
+// counts; its names; MFA; its source identities; its actions, each a name
+// and counts whose times are relative to the session's first call. Numbers
+// are LEB128 varints, signed ones zigzag-encoded; strings are a length and
+// UTF-8 bytes.
+
+/// The records of a packed buffer, each without its length prefix.
+#[derive(Debug, Clone)]
+struct Records<'a>(&'a [u8]);
+
+impl<'a> Iterator for Records<'a> {
+    type Item = &'a [u8];
+
+    fn next(&mut self) -> Option<&'a [u8]> {
+        if self.0.is_empty() {
+            return None;
+        }
+        let len = read_uvarint(&mut self.0) as usize;
+        let (record, rest) = self.0.split_at(len);
+        self.0 = rest;
+        Some(record)
+    }
+}
+
+fn write_record(out: &mut Vec<u8>, key: &str, s: &SessionUsage) {
+    let mut record = Vec::with_capacity(64 + 24 * s.actions.len());
+    write_str(&mut record, key);
+    let base = s.counts.first_seen.unwrap_or(0);
+    write_counts(&mut record, &s.counts, 0);
+    write_strs(&mut record, &s.names);
+    record.push(match s.mfa {
+        None => 0,
+        Some(false) => 1,
+        Some(true) => 2,
+    });
+    write_strs(&mut record, &s.source_identities);
+    write_uvarint(&mut record, s.actions.len() as u64);
+    for (action, counts) in &s.actions {
+        write_str(&mut record, action);
+        write_counts(&mut record, counts, base);
+    }
+    write_len(out, record.len());
+    out.extend_from_slice(&record);
+}
+
+fn key_of(record: &[u8]) -> &str {
+    let mut input = record;
+    read_str(&mut input)
+}
+
+fn read_record(record: &[u8]) -> (&str, SessionUsage) {
+    let mut input = record;
+    let key = read_str(&mut input);
+    let counts = read_counts(&mut input, 0);
+    let base = counts.first_seen.unwrap_or(0);
+    let names = read_strs(&mut input);
+    let mfa = match read_byte(&mut input) {
+        0 => None,
+        1 => Some(false),
+        _ => Some(true),
+    };
+    let source_identities = read_strs(&mut input);
+    let n = read_uvarint(&mut input) as usize;
+    let mut actions = Vec::with_capacity(n);
+    for _ in 0..n {
+        let action: Box<str> = read_str(&mut input).into();
+        actions.push((action, read_counts(&mut input, base)));
+    }
+    let session = SessionUsage {
+        counts,
+        names,
+        mfa,
+        source_identities,
+        actions,
+    };
+    (key, session)
+}
+
+fn write_counts(out: &mut Vec<u8>, c: &Counts, base: Timestamp) {
+    write_uvarint(out, c.calls);
+    write_uvarint(out, c.denied);
+    write_uvarint(out, c.errors);
+    out.push(u8::from(c.first_seen.is_some()) | (u8::from(c.last_seen.is_some()) << 1));
+    for t in [c.first_seen, c.last_seen].into_iter().flatten() {
+        write_uvarint(out, zigzag(t.wrapping_sub(base)));
+    }
+}
+
+fn read_counts(input: &mut &[u8], base: Timestamp) -> Counts {
+    let calls = read_uvarint(input);
+    let denied = read_uvarint(input);
+    let errors = read_uvarint(input);
+    let present = read_byte(input);
+    let mut time =
+        |bit: u8| (present & bit != 0).then(|| unzigzag(read_uvarint(input)).wrapping_add(base));
+    let first_seen = time(1);
+    let last_seen = time(2);
+    Counts {
+        calls,
+        denied,
+        errors,
+        first_seen,
+        last_seen,
+    }
+}
+
+fn write_strs(out: &mut Vec<u8>, values: &[Box<str>]) {
+    write_uvarint(out, values.len() as u64);
+    for v in values {
+        write_str(out, v);
+    }
+}
+
+fn read_strs(input: &mut &[u8]) -> Vec<Box<str>> {
+    let n = read_uvarint(input) as usize;
+    (0..n).map(|_| read_str(input).into()).collect()
+}
+
+fn write_str(out: &mut Vec<u8>, value: &str) {
+    write_len(out, value.len());
+    out.extend_from_slice(value.as_bytes());
+}
+
+fn read_str<'a>(input: &mut &'a [u8]) -> &'a str {
+    let len = read_uvarint(input) as usize;
+    let (text, rest) = input.split_at(len);
+    *input = rest;
+    // Written from a `&str` by `write_str` in this process.
+    std::str::from_utf8(text).expect("packed strings are UTF-8")
+}
+
+fn write_len(out: &mut Vec<u8>, len: usize) {
+    write_uvarint(out, len as u64);
+}
+
+fn write_uvarint(out: &mut Vec<u8>, mut value: u64) {
+    while value >= 0x80 {
+        out.push(value as u8 | 0x80);
+        value >>= 7;
+    }
+    out.push(value as u8);
+}
+
+fn read_uvarint(input: &mut &[u8]) -> u64 {
+    let mut value = 0u64;
+    let mut shift = 0;
+    loop {
+        let byte = read_byte(input);
+        value |= u64::from(byte & 0x7f) << shift;
+        if byte < 0x80 {
+            return value;
+        }
+        shift += 7;
+    }
+}
+
+fn read_byte(input: &mut &[u8]) -> u8 {
+    let (&byte, rest) = input.split_first().expect("packed record ends early");
+    *input = rest;
+    byte
+}
+
+fn zigzag(v: i64) -> u64 {
+    ((v << 1) ^ (v >> 63)) as u64
+}
+
+fn unzigzag(v: u64) -> i64 {
+    ((v >> 1) as i64) ^ -((v & 1) as i64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn counts(
+        calls: u64,
+        denied: u64,
+        errors: u64,
+        first: Option<i64>,
+        last: Option<i64>,
+    ) -> Counts {
+        Counts {
+            calls,
+            denied,
+            errors,
+            first_seen: first,
+            last_seen: last,
+        }
+    }
+
+    fn session(name: &str, first: i64, actions: &[(&str, u64)]) -> SessionUsage {
+        let mut s = SessionUsage {
+            names: vec![name.into()],
+            ..SessionUsage::default()
+        };
+        for (i, (action, calls)) in actions.iter().enumerate() {
+            let t = first + i as i64 * 60;
+            let c = counts(*calls, 0, 0, Some(t), Some(t + 5));
+            s.counts.merge(&c);
+            s.actions.push(((*action).into(), c));
+        }
+        s
+    }
+
+    fn reports(list: &SessionList) -> Vec<(String, SessionUsage)> {
+        list.iter()
+            .map(|r| {
+                (
+                    r.access_key_id,
+                    SessionUsage {
+                        counts: r.counts,
+                        names: r.names,
+                        mfa: r.mfa,
+                        source_identities: r.source_identities,
+                        actions: r.actions,
+                    },
+                )
+            })
+            .collect()
+    }
+
+    fn same(a: &SessionUsage, b: &SessionUsage) -> bool {
+        a.counts == b.counts
+            && a.names == b.names
+            && a.mfa == b.mfa
+            && a.source_identities == b.source_identities
+            && a.actions == b.actions
+    }
+
+    #[test]
+    fn varints_round_trip_at_their_edges() {
+        for v in [
+            0,
+            1,
+            127,
+            128,
+            16_383,
+            16_384,
+            u64::from(u32::MAX),
+            u64::MAX,
+        ] {
+            let mut out = Vec::new();
+            write_uvarint(&mut out, v);
+            let mut input = out.as_slice();
+            assert_eq!(read_uvarint(&mut input), v);
+            assert!(input.is_empty());
+        }
+        for v in [0, -1, 1, i64::MIN, i64::MAX, 1_700_000_000, -1_700_000_000] {
+            assert_eq!(unzigzag(zigzag(v)), v);
+        }
+        assert_eq!(zigzag(-1), 1);
+        assert_eq!(zigzag(1), 2);
+    }
+
+    #[test]
+    fn fragments_of_one_key_merge_into_one_session_sorted_by_key() {
+        let mut packed = PackedSessions::default();
+        packed.push(
+            "ASIAB",
+            &session("job-2", 1_700_000_000, &[("s3:GetObject", 2)]),
+        );
+        packed.push(
+            "ASIAA",
+            &session("job-1", 1_700_000_000, &[("s3:ListBucket", 1)]),
+        );
+        // A late call of ASIAB, still open when the report is built.
+        let late = session(
+            "job-2",
+            1_700_090_000,
+            &[("s3:GetObject", 1), ("s3:PutObject", 1)],
+        );
+        let list = SessionList::build(packed, [("ASIAB".to_owned(), late)]);
+        assert_eq!(list.len(), 2);
+        let sessions = reports(&list);
+        assert_eq!(sessions[0].0, "ASIAA");
+        assert_eq!(sessions[1].0, "ASIAB");
+        let b = &sessions[1].1;
+        assert_eq!(b.counts.calls, 4);
+        assert_eq!(b.counts.first_seen, Some(1_700_000_000));
+        assert_eq!(b.counts.last_seen, Some(1_700_090_065));
+        assert_eq!(b.names, vec![Box::<str>::from("job-2")]);
+        let actions: Vec<(&str, u64)> = b.actions.iter().map(|(a, c)| (&**a, c.calls)).collect();
+        assert_eq!(actions, [("s3:GetObject", 3), ("s3:PutObject", 1)]);
+    }
+
+    #[test]
+    fn serde_writes_packed_sessions_as_a_list_and_packs_them_again() {
+        let mut packed = PackedSessions::default();
+        packed.push(
+            "ASIAA",
+            &session("job-1", 1_700_000_000, &[("sts:GetCallerIdentity", 1)]),
+        );
+        let text = serde_json::to_string(&packed).expect("serialize");
+        assert!(
+            text.starts_with(r#"[["ASIAA",{"counts":{"calls":1"#),
+            "{text}"
+        );
+        let back: PackedSessions = serde_json::from_str(&text).expect("deserialize");
+        assert_eq!(back, packed);
+    }
+
+    /// Counts as the scan makes them: both times or neither, in order
+    /// (any two instants, so deltas from the session's start wrap too).
+    fn arb_counts() -> impl Strategy<Value = Counts> {
+        (
+            any::<u32>(),
+            any::<u32>(),
+            any::<u32>(),
+            proptest::option::of((any::<i64>(), any::<i64>())),
+        )
+            .prop_map(|(calls, denied, errors, times)| {
+                let (first, last) = match times {
+                    Some((a, b)) => (Some(a.min(b)), Some(a.max(b))),
+                    None => (None, None),
+                };
+                counts(calls.into(), denied.into(), errors.into(), first, last)
+            })
+    }
+
+    /// A session as the scan keeps it: names and actions sorted, once each.
+    fn arb_session() -> impl Strategy<Value = SessionUsage> {
+        use proptest::collection::{btree_map, btree_set};
+        (
+            arb_counts(),
+            btree_set("[a-z\u{e9}\u{4e2d}-]{0,12}", 0..3),
+            proptest::option::of(any::<bool>()),
+            btree_set("[a-z@.]{0,8}", 0..2),
+            btree_map("[a-z0-9]{1,6}:[A-Za-z]{1,12}", arb_counts(), 0..6),
+        )
+            .prop_map(
+                |(counts, names, mfa, source_identities, actions)| SessionUsage {
+                    counts,
+                    names: names.into_iter().map(Into::into).collect(),
+                    mfa,
+                    source_identities: source_identities.into_iter().map(Into::into).collect(),
+                    actions: actions.into_iter().map(|(a, c)| (a.into(), c)).collect(),
+                },
+            )
+    }
+
+    proptest! {
+        /// Whatever is packed comes back as it was, field for field,
+        /// including times far from the session's first call.
+        #[test]
+        fn packing_round_trips(
+            sessions in proptest::collection::vec(("ASIA[A-Z0-9]{1,16}", arb_session()), 0..8)
+        ) {
+            let mut packed = PackedSessions::default();
+            for (key, s) in &sessions {
+                packed.push(key, s);
+            }
+            prop_assert_eq!(packed.len(), sessions.len());
+            let back: Vec<(&str, SessionUsage)> = packed.iter().collect();
+            prop_assert_eq!(back.len(), sessions.len());
+            for ((key, s), (k, b)) in sessions.iter().zip(&back) {
+                prop_assert_eq!(key.as_str(), *k);
+                prop_assert!(same(s, b));
+            }
+        }
+
+        /// Packing some fragments and leaving others open gives the same
+        /// sessions as merging them all in memory.
+        #[test]
+        fn the_list_equals_the_in_memory_merge(
+            fragments in proptest::collection::vec(
+                ("ASIA[A-C]", arb_session(), any::<bool>()), 0..10)
+        ) {
+            let mut packed = PackedSessions::default();
+            let mut open: std::collections::BTreeMap<String, SessionUsage> = Default::default();
+            let mut expected: std::collections::BTreeMap<String, SessionUsage> = Default::default();
+            for (key, s, pack) in fragments {
+                if pack {
+                    packed.push(&key, &s);
+                } else {
+                    open.entry(key.clone()).or_default().merge(s.clone());
+                }
+                expected.entry(key).or_default().merge(s);
+            }
+            let list = SessionList::build(packed, open);
+            let got = reports(&list);
+            prop_assert_eq!(got.len(), expected.len());
+            for ((key, s), (k, e)) in got.iter().zip(&expected) {
+                prop_assert_eq!(key, k);
+                prop_assert!(same(s, e), "{:?} != {:?}", s, e);
+            }
+        }
+    }
+}
