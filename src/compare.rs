@@ -18,6 +18,7 @@
 //! evaluated against every observed combination of Region and source IP.
 
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
 
 use serde::Serialize;
 
@@ -31,7 +32,7 @@ use crate::policy::evaluate::{
 use crate::policy::iam::{NamedPolicy, PrincipalPolicies};
 use crate::report::{ActionReport, PrincipalReport};
 use crate::time::Timestamp;
-use crate::usage::IssuedSession;
+use crate::usage::IssuedList;
 
 /// What became of one granted action.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -235,7 +236,7 @@ pub struct Inputs<'a> {
     /// of administrators asks about the same 22k actions for each.
     unobservable: Vec<Option<Box<str>>>,
     /// Credentials STS issued in the logs, for the trust-policy check.
-    issued: &'a BTreeMap<Box<str>, IssuedSession>,
+    issued: &'a IssuedList,
 }
 
 impl<'a> Inputs<'a> {
@@ -263,7 +264,7 @@ impl<'a> Inputs<'a> {
 
     /// Adds the credentials STS issued in the logs, so each role's trust
     /// policy is checked against the calls that assumed it.
-    pub fn with_issued(mut self, issued: &'a BTreeMap<Box<str>, IssuedSession>) -> Self {
+    pub fn with_issued(mut self, issued: &'a IssuedList) -> Self {
         self.issued = issued;
         self
     }
@@ -289,30 +290,23 @@ pub struct TrustUse {
 }
 
 /// The issued credentials of [`Inputs`] until [`Inputs::with_issued`] sets them.
-static NONE_ISSUED: BTreeMap<Box<str>, IssuedSession> = BTreeMap::new();
+static NONE_ISSUED: LazyLock<IssuedList> = LazyLock::new(IssuedList::default);
 
 /// Groups the sessions issued for `role` by caller, and checks each group's
 /// calls against the role's trust policy.
-fn trust_uses(
-    principal: &PrincipalPolicies,
-    issued: &BTreeMap<Box<str>, IssuedSession>,
-) -> Vec<TrustUse> {
+fn trust_uses(principal: &PrincipalPolicies, issued: &IssuedList) -> Vec<TrustUse> {
     let Some(trust) = &principal.trust else {
         return Vec::new();
     };
     let role_name = principal.arn.rsplit('/').next().unwrap_or("");
     let mut groups: BTreeMap<(String, String, bool), TrustUse> = BTreeMap::new();
-    for s in issued.values() {
-        let Some(role_arn) = &s.role_arn else {
-            continue;
-        };
-        // The caller may name the role with or without its path.
-        let same_role = **role_arn == *principal.arn
+    // The caller may name the role with or without its path.
+    let same_role = |role_arn: &str| {
+        role_arn == principal.arn
             || (role_arn.split(':').nth(4) == Some(principal.account.as_str())
-                && role_arn.rsplit('/').next() == Some(role_name));
-        if !same_role {
-            continue;
-        }
+                && role_arn.rsplit('/').next() == Some(role_name))
+    };
+    for s in issued.for_roles(same_role) {
         let federated = match &*s.via {
             "AssumeRoleWithWebIdentity" => Some(format!(
                 "arn:aws:iam::{}:oidc-provider/{}",

@@ -203,7 +203,7 @@ impl<'a> Scanner<'a> {
             first.merge(std::mem::take(&mut *state));
         }
         if let Some(before) = pack_before {
-            first.pack_quiet_sessions(before);
+            first.pack_quiet(before);
         }
     }
 }

@@ -11,7 +11,7 @@ use crate::event::{MappingSource, PrincipalKind};
 use crate::source::{Filters, Inventory, SkippedInput};
 use crate::time::Timestamp;
 use crate::usage::{
-    ActionUsage, BoundedSet, Counts, DistinctCount, FileTotals, IssuedSession, PrincipalUsage,
+    ActionUsage, BoundedSet, Counts, DistinctCount, FileTotals, IssuedList, PrincipalUsage,
     SessionList, Totals, Usage,
 };
 
@@ -195,7 +195,7 @@ pub struct Report {
     /// Credentials issued by STS calls in the logs, by access key. Kept as
     /// the scan's map rather than turned into a vector: a copy would double
     /// this, one of the few things that grow with the trail, at the peak.
-    pub issued_sessions: BTreeMap<Box<str>, IssuedSession>,
+    pub issued_sessions: IssuedList,
     /// Used vs granted per principal of the IAM input (`--iam`), by ARN.
     pub grants: Option<Vec<crate::compare::Comparison>>,
     /// What the IAM input could not resolve.
@@ -218,7 +218,7 @@ impl Report {
             input: InputReport::default(),
             own_accounts: Vec::new(),
             principals: Vec::new(),
-            issued_sessions: BTreeMap::new(),
+            issued_sessions: IssuedList::default(),
             grants: None,
             iam_warnings: Vec::new(),
             attribution: crate::attribution::Attribution::default(),
@@ -251,6 +251,7 @@ impl Report {
         let Usage {
             principals,
             issued,
+            settled_issued,
             totals,
             files,
             mut touches,
@@ -269,7 +270,7 @@ impl Report {
             input,
             own_accounts: own_accounts.into_iter().collect(),
             principals,
-            issued_sessions: issued,
+            issued_sessions: IssuedList::build(settled_issued, issued.into_values()),
             grants: None,
             iam_warnings: Vec::new(),
             attribution: crate::attribution::Attribution::default(),

@@ -35,7 +35,7 @@ use crate::policy::document::Match;
 use crate::policy::iam::{IamInventory, PrincipalPolicies};
 use crate::report::{PrincipalReport, Report};
 use crate::time::{Timestamp, format_rfc3339};
-use crate::usage::{Counts, IssuedSession};
+use crate::usage::{Counts, IssuedList, IssuedSession};
 
 use known::KnownAccounts;
 use registry::Registry;
@@ -301,11 +301,7 @@ pub fn attribute(report: &Report, context: &Context<'_>) -> Attribution {
     let mut a = Attributor {
         context,
         own: &own,
-        issued: report
-            .issued_sessions
-            .values()
-            .map(|s| (&*s.access_key_id, s))
-            .collect(),
+        issued: &report.issued_sessions,
         resolved: HashMap::new(),
         ledgers: BTreeMap::new(),
         unattributed: Vec::new(),
@@ -353,7 +349,7 @@ enum Opener {
 struct Attributor<'a, 'c> {
     context: &'a Context<'c>,
     own: &'a BTreeSet<String>,
-    issued: HashMap<&'a str, &'a IssuedSession>,
+    issued: &'a IssuedList,
     resolved: HashMap<String, Opener>,
     ledgers: BTreeMap<PartyId, Ledger>,
     unattributed: Vec<Unattributed>,
@@ -461,7 +457,7 @@ impl<'a> Attributor<'a, '_> {
         if depth > 16 {
             return Opener::Unknown;
         }
-        let Some(issued) = self.issued.get(key).copied() else {
+        let Some(issued) = self.issued.get(key) else {
             return Opener::Unknown;
         };
         let opener = match issued.caller_kind {
@@ -515,7 +511,7 @@ impl<'a> Attributor<'a, '_> {
                 }
             }
             PrincipalKind::WebIdentity => {
-                let subject = web_identity_subject(issued);
+                let subject = web_identity_subject(&issued);
                 Opener::Party(
                     self.provider_party(&issued.caller, subject),
                     Path::WebIdentity,
@@ -835,7 +831,7 @@ impl<'a> Attributor<'a, '_> {
                         }
                         // Opened by a call we read but cannot follow (a chain
                         // from one of our accounts whose own copy is missing).
-                        None if self.issued.contains_key(s.access_key_id.as_str()) => {
+                        None if self.issued.contains_key(&s.access_key_id) => {
                             self.unattributed.push(Unattributed {
                                 role: p.arn.clone(),
                                 access_key_id: s.access_key_id.clone(),

@@ -4,7 +4,7 @@
 //! stable while the internals change; scripts rely on it. Adding a field is a
 //! compatible change; renaming or removing one bumps [`SCHEMA_VERSION`].
 
-use std::collections::{BTreeMap, btree_map};
+use std::collections::BTreeMap;
 use std::io::Write;
 
 use serde::Serialize;
@@ -14,6 +14,7 @@ use crate::report::{
 };
 use crate::time::{Timestamp, format_rfc3339};
 use crate::usage::packed::SessionIter;
+use crate::usage::packed_issued::IssuedIter;
 use crate::usage::{Counts, IssuedSession};
 
 /// The version of this format.
@@ -28,7 +29,7 @@ struct JsonReport<'a> {
     input: JsonInput<'a>,
     own_accounts: &'a [String],
     principals: Stream<std::slice::Iter<'a, PrincipalReport>, JsonPrincipal<'a>>,
-    issued_sessions: Stream<btree_map::Values<'a, Box<str>, IssuedSession>, JsonIssued<'a>>,
+    issued_sessions: Stream<IssuedIter<'a>, Unpacked>,
     /// Used vs granted (`--iam`); the [`crate::compare`] types are written
     /// as they are and are part of this schema.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -313,6 +314,15 @@ fn principal(p: &PrincipalReport) -> JsonPrincipal<'_> {
     }
 }
 
+/// An issued credential unpacked from the report, written as [`JsonIssued`].
+struct Unpacked(IssuedSession);
+
+impl Serialize for Unpacked {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        issued(&self.0).serialize(serializer)
+    }
+}
+
 fn issued(s: &IssuedSession) -> JsonIssued<'_> {
     JsonIssued {
         access_key_id: &s.access_key_id,
@@ -371,7 +381,7 @@ pub fn write(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
         input: input(&report.input),
         own_accounts: &report.own_accounts,
         principals: Stream(report.principals.iter(), principal),
-        issued_sessions: Stream(report.issued_sessions.values(), issued),
+        issued_sessions: Stream(report.issued_sessions.iter(), Unpacked),
         grants: report.grants.as_deref(),
         iam_warnings: &report.iam_warnings,
         third_parties: &report.attribution.third_parties,

@@ -16,6 +16,8 @@
 
 pub mod bounded;
 pub mod packed;
+mod packed_codec;
+pub mod packed_issued;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -30,6 +32,7 @@ use crate::time::Timestamp;
 
 pub use bounded::{BoundedSet, DistinctCount, Smallest};
 pub use packed::{PackedSessions, QUIET_AFTER, SessionList};
+pub use packed_issued::{IssuedList, PackedIssued};
 
 /// Sample event ids kept per action.
 pub const SAMPLE_EVENT_IDS: usize = 3;
@@ -231,7 +234,7 @@ pub struct PrincipalUsage {
     pub actions: FastMap<String, ActionUsage>,
     /// Usage per access key id, of the sessions still in use.
     pub sessions: FastMap<String, SessionUsage>,
-    /// Sessions that went quiet, packed ([`Usage::pack_quiet_sessions`]).
+    /// Sessions that went quiet, packed ([`Usage::pack_quiet`]).
     #[serde(default, skip_serializing_if = "PackedSessions::is_empty")]
     pub quiet_sessions: PackedSessions,
     /// Accounts that received its events.
@@ -428,8 +431,11 @@ impl FileTotals {
 pub struct Usage {
     /// Usage per principal key.
     pub principals: FastMap<String, PrincipalUsage>,
-    /// STS-issued credentials per access key id.
+    /// STS-issued credentials per access key id, of the last day.
     pub issued: BTreeMap<Box<str>, IssuedSession>,
+    /// Older ones, packed ([`Usage::pack_quiet`]).
+    #[serde(default, skip_serializing_if = "PackedIssued::is_empty")]
+    pub settled_issued: PackedIssued,
     /// Record-level totals.
     pub totals: Totals,
     /// File-level totals.
@@ -574,10 +580,19 @@ impl Usage {
         }
     }
 
-    /// Packs the sessions whose last call came before `before`
-    /// ([`packed`]): the sessions the scan holds as maps are then those in
-    /// use lately, whatever the length of the trail.
-    pub fn pack_quiet_sessions(&mut self, before: Timestamp) {
+    /// Packs the sessions whose last call came before `before` ([`packed`])
+    /// and the credentials issued before it ([`packed_issued`]): what the
+    /// scan holds as values is then what was in use lately, whatever the
+    /// length of the trail.
+    pub fn pack_quiet(&mut self, before: Timestamp) {
+        let settled = &mut self.settled_issued;
+        self.issued.retain(|_, issued| {
+            let old = issued.time.is_none_or(|t| t < before);
+            if old {
+                settled.push(issued);
+            }
+            !old
+        });
         for principal in self.principals.values_mut() {
             let quiet = &mut principal.quiet_sessions;
             principal.sessions.retain(|key, session| {
@@ -602,11 +617,8 @@ impl Usage {
     /// between equals, the smaller eventID. Either way the choice does not
     /// depend on the order the copies were read in.
     fn add_issued(&mut self, issued: IssuedSession) {
-        let rank = |s: &IssuedSession| s.caller_kind == PrincipalKind::AwsAccount;
         match self.issued.get(&issued.access_key_id) {
-            Some(mine)
-                if (rank(mine), &mine.event_id, mine)
-                    <= (rank(&issued), &issued.event_id, &issued) => {}
+            Some(mine) if std::ptr::eq(packed_issued::preferred(mine, &issued), mine) => {}
             _ => {
                 self.issued.insert(issued.access_key_id.clone(), issued);
             }
@@ -649,6 +661,7 @@ impl Usage {
         for issued in other.issued.into_values() {
             self.add_issued(issued);
         }
+        self.settled_issued.append(other.settled_issued);
         self.touches.extend(other.touches);
         self.totals.merge(&other.totals);
         self.files.merge(other.files);
@@ -893,7 +906,7 @@ mod tests {
         usage
             .principals
             .insert("arn:aws:iam::1:role/R".into(), role);
-        usage.pack_quiet_sessions(200);
+        usage.pack_quiet(200);
         let role = &usage.principals["arn:aws:iam::1:role/R"];
         let open: Vec<&str> = role.sessions.keys().map(String::as_str).collect();
         assert_eq!(open, ["ASIANEW"]);
