@@ -4,10 +4,10 @@
 //! vendor opens thousands a month. While a session is in use its calls are
 //! counted in a [`SessionUsage`], a map entry with a vector of per-action
 //! [`Counts`] (about 750 bytes). Once no call has come for
-//! [`QUIET_AFTER`], the scan packs it here with variable-length integers and
-//! times relative to the session's first call: about a fifth of that, and
-//! no allocation of its own (issue #2: memory that does not grow with the
-//! corpus).
+//! [`QUIET_AFTER`], the scan packs it here with variable-length integers,
+//! times relative to the session's first call and action names as numbers
+//! in a table: about a seventh of that, and no allocation of its own
+//! (issue #2: memory that does not grow with the corpus).
 //!
 //! Packing never changes a result. A call that still comes for a packed key
 //! (a late delivery, a 36-hour session) opens a second fragment of it, and
@@ -21,8 +21,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::packed_codec::{
-    Records, read_byte, read_str, read_uvarint, unzigzag, write_len, write_str, write_uvarint,
-    zigzag,
+    Records, Table, index_by_key, key_of, read_byte, read_str, read_uvarint, record_at, unzigzag,
+    write_len, write_str, write_uvarint, zigzag,
 };
 use super::{Counts, SessionUsage};
 use crate::report::SessionReport;
@@ -36,27 +36,41 @@ use crate::time::Timestamp;
 pub const QUIET_AFTER: i64 = 86_400;
 
 /// Quiet sessions, packed one after another in the order they were packed.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default)]
 pub struct PackedSessions {
     bytes: Vec<u8>,
     count: usize,
+    /// Action names, written once and referred to by number.
+    actions: Table,
+}
+
+impl PartialEq for PackedSessions {
+    fn eq(&self, other: &Self) -> bool {
+        self.bytes == other.bytes
+            && self.count == other.count
+            && self.actions.strings == other.actions.strings
+    }
 }
 
 impl PackedSessions {
     /// Packs one session.
     pub fn push(&mut self, access_key_id: &str, session: &SessionUsage) {
-        write_record(&mut self.bytes, access_key_id, session);
+        write_record(&mut self.bytes, &mut self.actions, access_key_id, session);
         self.count += 1;
     }
 
     /// Takes over `other`'s sessions.
-    pub fn append(&mut self, mut other: PackedSessions) {
-        if self.bytes.is_empty() {
+    pub fn append(&mut self, other: PackedSessions) {
+        if self.is_empty() {
             *self = other;
             return;
         }
-        self.bytes.append(&mut other.bytes);
-        self.count += other.count;
+        // Numbers refer to `other`'s table: pack its sessions again. The
+        // scan packs only the accumulator everything is folded into, so
+        // this is rare (a serialized usage read back and merged).
+        for (key, session) in other.iter() {
+            self.push(key, &session);
+        }
     }
 
     /// Packed fragments (a key packed twice counts twice).
@@ -76,7 +90,7 @@ impl PackedSessions {
 
     /// The packed fragments, in packing order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, SessionUsage)> + '_ {
-        Records(&self.bytes).map(read_record)
+        Records(&self.bytes).map(|record| read_record(record, &self.actions))
     }
 }
 
@@ -100,10 +114,12 @@ impl<'de> Deserialize<'de> for PackedSessions {
 /// One principal's sessions for the report: packed, one per key, sorted by
 /// key. [`SessionList::iter`] unpacks them one at a time, so the report
 /// holds them at their packed size.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default)]
 pub struct SessionList {
     bytes: Vec<u8>,
-    count: usize,
+    /// Where each key's record starts, in key order.
+    starts: Vec<usize>,
+    actions: Table,
 }
 
 impl SessionList {
@@ -117,59 +133,60 @@ impl SessionList {
         for (key, session) in open {
             packed.push(&key, &session);
         }
-        let mut records: Vec<(&str, &[u8])> = Records(&packed.bytes)
-            .map(|record| (key_of(record), record))
-            .collect();
-        // Stable, so fragments of one key stay in packing order; their merge
-        // does not depend on that order anyway.
-        records.sort_by(|a, b| a.0.cmp(b.0));
-        let mut bytes = Vec::with_capacity(packed.bytes.len());
-        let mut count = 0;
-        for group in records.chunk_by(|a, b| a.0 == b.0) {
-            count += 1;
-            match group {
-                [(_, record)] => {
-                    write_len(&mut bytes, record.len());
-                    bytes.extend_from_slice(record);
-                }
-                _ => {
-                    let mut merged = SessionUsage::default();
-                    for (_, record) in group {
-                        merged.merge(read_record(record).1);
-                    }
-                    write_record(&mut bytes, group[0].0, &merged);
-                }
+        let PackedSessions {
+            mut bytes,
+            mut actions,
+            ..
+        } = packed;
+        let starts = index_by_key(&mut bytes, |fragments, out| {
+            let mut merged = SessionUsage::default();
+            for record in fragments {
+                merged.merge(read_record(record, &actions).1);
             }
+            write_record(out, &mut actions, key_of(fragments[0]), &merged);
+        });
+        actions.freeze();
+        SessionList {
+            bytes,
+            starts,
+            actions,
         }
-        bytes.shrink_to_fit();
-        SessionList { bytes, count }
     }
 
     /// The sessions, by key, each unpacked as it comes.
     pub fn iter(&self) -> SessionIter<'_> {
-        SessionIter(Records(&self.bytes))
+        SessionIter {
+            starts: self.starts.iter(),
+            bytes: &self.bytes,
+            actions: &self.actions,
+        }
     }
 
     /// How many sessions (keys).
     pub fn len(&self) -> usize {
-        self.count
+        self.starts.len()
     }
 
     /// Whether there are none.
     pub fn is_empty(&self) -> bool {
-        self.count == 0
+        self.starts.is_empty()
     }
 }
 
 /// The sessions of a [`SessionList`], unpacked one at a time.
 #[derive(Debug, Clone)]
-pub struct SessionIter<'a>(Records<'a>);
+pub struct SessionIter<'a> {
+    starts: std::slice::Iter<'a, usize>,
+    bytes: &'a [u8],
+    actions: &'a Table,
+}
 
 impl Iterator for SessionIter<'_> {
     type Item = SessionReport;
 
     fn next(&mut self) -> Option<SessionReport> {
-        let (key, s) = read_record(self.0.next()?);
+        let record = record_at(self.bytes, *self.starts.next()?);
+        let (key, s) = read_record(record, self.actions);
         Some(SessionReport {
             access_key_id: key.to_owned(),
             counts: s.counts,
@@ -182,12 +199,12 @@ impl Iterator for SessionIter<'_> {
 }
 
 // The format. Each record is its length, then: the key; the session's
-// counts; its names; MFA; its source identities; its actions, each a name
-// and counts whose times are relative to the session's first call. Numbers
-// are LEB128 varints, signed ones zigzag-encoded; strings are a length and
-// UTF-8 bytes.
+// counts; its names; MFA; its source identities; its actions, each the
+// number of its name in the action table and counts whose times are
+// relative to the session's first call. Numbers are LEB128 varints, signed
+// ones zigzag-encoded; strings are a length and UTF-8 bytes.
 
-fn write_record(out: &mut Vec<u8>, key: &str, s: &SessionUsage) {
+fn write_record(out: &mut Vec<u8>, actions: &mut Table, key: &str, s: &SessionUsage) {
     let mut record = Vec::with_capacity(64 + 24 * s.actions.len());
     write_str(&mut record, key);
     let base = s.counts.first_seen.unwrap_or(0);
@@ -201,19 +218,14 @@ fn write_record(out: &mut Vec<u8>, key: &str, s: &SessionUsage) {
     write_strs(&mut record, &s.source_identities);
     write_uvarint(&mut record, s.actions.len() as u64);
     for (action, counts) in &s.actions {
-        write_str(&mut record, action);
+        write_uvarint(&mut record, actions.number_of(action));
         write_counts(&mut record, counts, base);
     }
     write_len(out, record.len());
     out.extend_from_slice(&record);
 }
 
-fn key_of(record: &[u8]) -> &str {
-    let mut input = record;
-    read_str(&mut input)
-}
-
-fn read_record(record: &[u8]) -> (&str, SessionUsage) {
+fn read_record<'r>(record: &'r [u8], table: &Table) -> (&'r str, SessionUsage) {
     let mut input = record;
     let key = read_str(&mut input);
     let counts = read_counts(&mut input, 0);
@@ -228,7 +240,7 @@ fn read_record(record: &[u8]) -> (&str, SessionUsage) {
     let n = read_uvarint(&mut input) as usize;
     let mut actions = Vec::with_capacity(n);
     for _ in 0..n {
-        let action: Box<str> = read_str(&mut input).into();
+        let action: Box<str> = (**table.get(read_uvarint(&mut input))).into();
         actions.push((action, read_counts(&mut input, base)));
     }
     let session = SessionUsage {

@@ -3,6 +3,50 @@
 //! and length-prefixed UTF-8 strings. Only ever read back by the process
 //! that wrote it, so a malformed record is a bug, and panics.
 
+use std::sync::Arc;
+
+use crate::hash::FastMap;
+
+/// Strings written once and referred to by number.
+#[derive(Debug, Clone, Default)]
+pub struct Table {
+    /// The strings, by number.
+    pub strings: Vec<Arc<str>>,
+    numbers: FastMap<Arc<str>, u64>,
+}
+
+impl Table {
+    /// The number of `text`, given it if new.
+    pub fn number(&mut self, text: &Arc<str>) -> u64 {
+        if let Some(&n) = self.numbers.get(&**text) {
+            return n;
+        }
+        let n = self.strings.len() as u64;
+        self.strings.push(Arc::clone(text));
+        self.numbers.insert(Arc::clone(text), n);
+        n
+    }
+
+    /// [`Table::number`] of a plain string.
+    pub fn number_of(&mut self, text: &str) -> u64 {
+        match self.numbers.get(text) {
+            Some(&n) => n,
+            None => self.number(&Arc::from(text)),
+        }
+    }
+
+    /// Forgets the numbers of strings (needed only to write): the table
+    /// can still be read.
+    pub fn freeze(&mut self) {
+        self.numbers = FastMap::default();
+    }
+
+    /// The string numbered `n`.
+    pub fn get(&self, n: u64) -> &Arc<str> {
+        &self.strings[n as usize]
+    }
+}
+
 /// The records of a packed buffer, each without its length prefix.
 #[derive(Debug, Clone)]
 pub struct Records<'a>(pub &'a [u8]);
@@ -19,6 +63,59 @@ impl<'a> Iterator for Records<'a> {
         self.0 = rest;
         Some(record)
     }
+}
+
+/// The record that starts at `start` (at its length), without its length.
+pub fn record_at(bytes: &[u8], start: usize) -> &[u8] {
+    Records(&bytes[start..])
+        .next()
+        .expect("a start is a record")
+}
+
+/// The key of a record: its first string.
+pub fn key_of(record: &[u8]) -> &str {
+    let mut input = record;
+    read_str(&mut input)
+}
+
+/// Indexes the records of `bytes` by key, in key order, with one record per
+/// key: where a key has several, `combine` writes one record for them (with
+/// its length) to the buffer it is given, which is appended to `bytes`; the
+/// records it replaces stay behind, unreferenced. Returns each key's start.
+///
+/// The records are sorted in place of being copied in order, so the peak
+/// of building a report is the packed bytes and an index, not twice them.
+pub fn index_by_key(
+    bytes: &mut Vec<u8>,
+    mut combine: impl FnMut(&[&[u8]], &mut Vec<u8>),
+) -> Vec<usize> {
+    let mut starts = Vec::new();
+    let mut rest: &[u8] = bytes;
+    while !rest.is_empty() {
+        starts.push(bytes.len() - rest.len());
+        let len = read_uvarint(&mut rest) as usize;
+        rest = &rest[len..];
+    }
+    let key_at = |start: usize| key_of(record_at(bytes, start));
+    // Stable: the records of one key stay in packing order (their
+    // combination does not depend on it anyway).
+    starts.sort_by(|&a, &b| key_at(a).cmp(key_at(b)));
+    let base = bytes.len();
+    let mut combined = Vec::new();
+    let mut index = Vec::with_capacity(starts.len());
+    for group in starts.chunk_by(|&a, &b| key_at(a) == key_at(b)) {
+        match group {
+            [start] => index.push(*start),
+            _ => {
+                index.push(base + combined.len());
+                let records: Vec<&[u8]> = group.iter().map(|&s| record_at(bytes, s)).collect();
+                combine(&records, &mut combined);
+            }
+        }
+    }
+    bytes.extend_from_slice(&combined);
+    bytes.shrink_to_fit();
+    index
 }
 
 /// Writes a string: its length, then its bytes.

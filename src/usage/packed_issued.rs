@@ -22,11 +22,10 @@ use serde::{Deserialize, Serialize};
 
 use super::IssuedSession;
 use super::packed_codec::{
-    Records, read_byte, read_str, read_uvarint, unzigzag, write_len, write_str, write_uvarint,
-    zigzag,
+    Records, Table, index_by_key, key_of, read_byte, read_str, read_uvarint, record_at, unzigzag,
+    write_len, write_str, write_uvarint, zigzag,
 };
 use crate::event::PrincipalKind;
-use crate::hash::FastMap;
 
 /// Whichever of two records of one key the scan keeps: the caller's own
 /// copy (it names the caller) over the role owner's (`AWSAccount`), then the
@@ -38,29 +37,6 @@ pub fn preferred<'a>(a: &'a IssuedSession, b: &'a IssuedSession) -> &'a IssuedSe
         a
     } else {
         b
-    }
-}
-
-/// Strings written once and referred to by number.
-#[derive(Debug, Clone, Default)]
-struct Table {
-    strings: Vec<Arc<str>>,
-    numbers: FastMap<Arc<str>, u64>,
-}
-
-impl Table {
-    fn number(&mut self, text: &Arc<str>) -> u64 {
-        if let Some(&n) = self.numbers.get(&**text) {
-            return n;
-        }
-        let n = self.strings.len() as u64;
-        self.strings.push(Arc::clone(text));
-        self.numbers.insert(Arc::clone(text), n);
-        n
-    }
-
-    fn get(&self, n: u64) -> &Arc<str> {
-        &self.strings[n as usize]
     }
 }
 
@@ -160,38 +136,22 @@ impl IssuedList {
             packed.push(&issued);
         }
         let PackedIssued {
-            bytes: packed_bytes,
+            mut bytes,
             mut table,
             ..
         } = packed;
-        let mut records: Vec<(&str, &[u8])> = Records(&packed_bytes)
-            .map(|record| (key_of(record), record))
-            .collect();
-        records.sort_by(|a, b| a.0.cmp(b.0));
-        let mut bytes = Vec::with_capacity(packed_bytes.len());
-        let mut starts = Vec::new();
-        for group in records.chunk_by(|a, b| a.0 == b.0) {
-            starts.push(bytes.len());
-            match group {
-                [(_, record)] => {
-                    write_len(&mut bytes, record.len());
-                    bytes.extend_from_slice(record);
-                }
-                _ => {
-                    let copies: Vec<IssuedSession> = group
-                        .iter()
-                        .map(|(_, record)| read_record(record, &table))
-                        .collect();
-                    let kept = copies
-                        .iter()
-                        .reduce(preferred)
-                        .expect("a group has records");
-                    write_record(&mut bytes, &mut table, kept);
-                }
-            }
-        }
-        bytes.shrink_to_fit();
-        table.numbers = FastMap::default();
+        let starts = index_by_key(&mut bytes, |copies, out| {
+            let copies: Vec<IssuedSession> = copies
+                .iter()
+                .map(|record| read_record(record, &table))
+                .collect();
+            let kept = copies
+                .iter()
+                .reduce(preferred)
+                .expect("a group has records");
+            write_record(out, &mut table, kept);
+        });
+        table.freeze();
         IssuedList {
             bytes,
             starts,
@@ -218,7 +178,8 @@ impl IssuedList {
     /// Every record, by key.
     pub fn iter(&self) -> IssuedIter<'_> {
         IssuedIter {
-            records: Records(&self.bytes),
+            starts: self.starts.iter(),
+            bytes: &self.bytes,
             table: &self.table,
         }
     }
@@ -229,7 +190,9 @@ impl IssuedList {
         &'a self,
         wanted: impl Fn(&str) -> bool + 'a,
     ) -> impl Iterator<Item = IssuedSession> + 'a {
-        Records(&self.bytes)
+        self.starts
+            .iter()
+            .map(|&start| self.record_at(start))
             .filter(move |record| role_of(record, &self.table).is_some_and(&wanted))
             .map(|record| read_record(record, &self.table))
     }
@@ -245,16 +208,15 @@ impl IssuedList {
     }
 
     fn record_at(&self, start: usize) -> &[u8] {
-        Records(&self.bytes[start..])
-            .next()
-            .expect("a start is a record")
+        record_at(&self.bytes, start)
     }
 }
 
 /// The records of an [`IssuedList`], unpacked one at a time.
 #[derive(Debug, Clone)]
 pub struct IssuedIter<'a> {
-    records: Records<'a>,
+    starts: std::slice::Iter<'a, usize>,
+    bytes: &'a [u8],
     table: &'a Table,
 }
 
@@ -262,7 +224,8 @@ impl Iterator for IssuedIter<'_> {
     type Item = IssuedSession;
 
     fn next(&mut self) -> Option<IssuedSession> {
-        Some(read_record(self.records.next()?, self.table))
+        let record = record_at(self.bytes, *self.starts.next()?);
+        Some(read_record(record, self.table))
     }
 }
 
@@ -319,11 +282,6 @@ fn write_record(out: &mut Vec<u8>, table: &mut Table, s: &IssuedSession) {
     shared(&mut r, s.source_ip.as_ref());
     write_len(out, r.len());
     out.extend_from_slice(&r);
-}
-
-fn key_of(record: &[u8]) -> &str {
-    let mut input = record;
-    read_str(&mut input)
 }
 
 fn role_of<'t>(record: &[u8], table: &'t Table) -> Option<&'t str> {
