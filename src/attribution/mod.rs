@@ -258,7 +258,9 @@ pub struct Attribution {
     pub unattributed: Vec<Unattributed>,
     /// Accounts counted as your own.
     pub own_accounts: BTreeSet<String>,
-    /// Which party each attributed temporary or user access key belongs to.
+    /// Which party each attributed temporary or user access key belongs
+    /// to, for the keys of the report's touches (`vendortrail who`): one
+    /// entry per session would grow with the trail, and only `who` asks.
     #[serde(skip)]
     pub key_parties: BTreeMap<String, String>,
     /// Which party each wholly attributed principal belongs to (outside
@@ -298,9 +300,15 @@ pub fn attribute(report: &Report, context: &Context<'_>) -> Attribution {
     if let Some(iam) = context.iam {
         own.extend(iam.accounts());
     }
+    let touched_keys: BTreeSet<&str> = report
+        .touches
+        .iter()
+        .filter_map(|t| t.access_key_id.as_deref())
+        .collect();
     let mut a = Attributor {
         context,
         own: &own,
+        touched_keys,
         issued: &report.issued_sessions,
         resolved: HashMap::new(),
         ledgers: BTreeMap::new(),
@@ -350,7 +358,10 @@ struct Attributor<'a, 'c> {
     context: &'a Context<'c>,
     own: &'a BTreeSet<String>,
     issued: &'a IssuedList,
+    /// Openers of the sessions that opened others (chains), worked out once.
     resolved: HashMap<String, Opener>,
+    /// The keys whose party [`Attribution::key_parties`] keeps.
+    touched_keys: BTreeSet<&'a str>,
     ledgers: BTreeMap<PartyId, Ledger>,
     unattributed: Vec<Unattributed>,
     key_parties: BTreeMap<String, String>,
@@ -534,7 +545,12 @@ impl<'a> Attributor<'a, '_> {
                 None => Opener::Own,
             },
         };
-        self.resolved.insert(key.to_owned(), opener.clone());
+        // Only a chain's earlier sessions are asked for again (once per
+        // session they opened); remembering every session's opener would
+        // grow with the trail.
+        if depth > 0 {
+            self.resolved.insert(key.to_owned(), opener.clone());
+        }
         opener
     }
 
@@ -667,7 +683,9 @@ impl<'a> Attributor<'a, '_> {
     }
 
     fn keyed(&mut self, key: &str, party: &PartyId) {
-        self.key_parties.insert(key.to_owned(), party.name.clone());
+        if self.touched_keys.contains(key) {
+            self.key_parties.insert(key.to_owned(), party.name.clone());
+        }
     }
 
     fn principal_inner(&mut self, p: &'a PrincipalReport) {

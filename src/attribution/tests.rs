@@ -266,8 +266,9 @@ fn every_identity_type_goes_to_its_party() {
     assert_eq!(a.third_parties.len(), 6);
     assert_eq!(a.unattributed.len(), 1);
     assert_eq!(a.unattributed[0].access_key_id, "ASIAOLDSESSION");
-    // Calls can be looked up by key or principal.
-    assert_eq!(a.party_of("x", Some("ASIACHAIN1")), Some("Vendor"));
+    // Calls can be looked up by principal; by key only for the events
+    // `who` watched (none here).
+    assert_eq!(a.party_of("x", Some("ASIACHAIN1")), None);
     assert_eq!(a.party_of(DIRECT, None), None);
     assert_eq!(
         a.party_of(&format!("arn:aws:iam::{DIRECT}:role/Reader"), None),
@@ -363,8 +364,38 @@ fn no_trust_fallback_when_the_trust_also_names_ourselves() {
     assert_eq!(a.unattributed.len(), 1);
 }
 
+/// The events `vendortrail who` watches can be looked up by the key they
+/// were signed with: a chained session goes to the party of the session
+/// that opened it.
+#[test]
+fn watched_calls_are_looked_up_by_their_key() {
+    let finder = memchr::memmem::Finder::new("ASIACHAIN1");
+    let report = report_watching(records(), Some(&finder));
+    assert!(
+        report
+            .touches
+            .iter()
+            .any(|t| t.access_key_id.as_deref() == Some("ASIACHAIN1"))
+    );
+    let registry = registry();
+    let a = attribute(
+        &report,
+        &Context {
+            registry: Some(&registry),
+            ..Context::default()
+        },
+    );
+    assert_eq!(a.party_of("x", Some("ASIACHAIN1")), Some("Vendor"));
+    assert_eq!(a.party_of("x", Some("ASIAOLDSESSION")), None);
+}
+
 /// Runs a handful of records through the scan.
 fn report_of(records: Vec<Value>) -> Report {
+    report_watching(records, None)
+}
+
+/// [`report_of`], keeping the events that mention `watch`.
+fn report_watching(records: Vec<Value>, watch: Option<&memchr::memmem::Finder<'_>>) -> Report {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("records.json"),
@@ -378,7 +409,7 @@ fn report_of(records: Vec<Value>) -> Report {
         filters: &filters,
         mapper: &mapper,
         dedupe_window: 86_400,
-        watch: None,
+        watch,
     };
     let usage = scan(&inventory, None, &ctx, &Progress::hidden());
     Report::build(Vec::new(), &inventory, usage, filters, CatalogUse::Rules)
