@@ -130,6 +130,7 @@ fn scan_in_process(inventory: &vendortrail::source::Inventory, catalog: &Path) -
         mapper: &mapper,
         dedupe_window: vendortrail::dedupe::DEFAULT_WINDOW,
         watch: None,
+        pack_after: vendortrail::usage::QUIET_AFTER,
     };
     best_of(|| {
         let started = Instant::now();

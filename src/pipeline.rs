@@ -29,7 +29,7 @@ use crate::progress::Progress;
 use crate::report::Report;
 use crate::source::{Filters, Inventory, Location, LogObject, SkippedInput};
 use crate::suggest::{self, Options, SuggestError, Suggestion};
-use crate::usage::{QUIET_AFTER, Usage};
+use crate::usage::Usage;
 
 /// What a scan needs besides its objects.
 pub struct ScanContext<'a> {
@@ -41,6 +41,10 @@ pub struct ScanContext<'a> {
     pub dedupe_window: i64,
     /// `vendortrail who`: keep every event whose record mentions this text.
     pub watch: Option<&'a memchr::memmem::Finder<'a>>,
+    /// Seconds without a call after which a session is packed
+    /// ([`crate::usage::QUIET_AFTER`]; tests pack sooner to show that
+    /// packing changes no result).
+    pub pack_after: i64,
 }
 
 /// Objects per batch. Batches bound how far apart in delivery time
@@ -172,10 +176,7 @@ impl<'a> Scanner<'a> {
 
     /// Runs `scan` on each batch of a segment's objects (given as a range of
     /// them): before it, the de-duplicator forgets events too old to be
-    /// delivered again; after it, the workers' accumulators are folded, and
-    /// the sessions quiet since a day before the batch's delivery time are
-    /// packed. (Objects without a delivery time pack nothing: they are
-    /// scanned first, and what they leave open is packed by the next day.)
+    /// delivered again; after it, the workers' accumulators are folded.
     fn each_batch(&self, objects: &[LogObject], mut scan: impl FnMut(std::ops::Range<usize>)) {
         for range in batches(objects) {
             let delivered = objects[range.start].delivered();
@@ -183,7 +184,7 @@ impl<'a> Scanner<'a> {
                 self.deduper.forget_before(first);
             }
             scan(range);
-            self.fold_workers(delivered.map(|t| t - QUIET_AFTER));
+            self.fold_workers(delivered);
         }
     }
 
@@ -191,9 +192,13 @@ impl<'a> Scanner<'a> {
     /// batches, when no worker holds one. Merging is order-independent, so
     /// the result is the same as folding once at the end; but a session
     /// whose calls two workers read would otherwise have an entry in each
-    /// until then, and sessions are what grows with the trail. Then the
-    /// sessions with no call since `pack_before` are packed.
-    fn fold_workers(&self, pack_before: Option<i64>) {
+    /// until then, and sessions are what grows with the trail.
+    ///
+    /// Then what has been quiet for [`ScanContext::pack_after`] is packed:
+    /// quiet since then before the batch's delivery time, or, for files
+    /// outside the CloudTrail layout (no delivery time in the path), before
+    /// the latest event time read so far.
+    fn fold_workers(&self, delivered: Option<i64>) {
         let Some((first, rest)) = self.states.split_first() else {
             return;
         };
@@ -202,8 +207,8 @@ impl<'a> Scanner<'a> {
             let mut state = state.lock().unwrap_or_else(PoisonError::into_inner);
             first.merge(std::mem::take(&mut *state));
         }
-        if let Some(before) = pack_before {
-            first.pack_quiet(before);
+        if let Some(now) = delivered.or_else(|| first.latest_event_time()) {
+            first.pack_quiet(now.saturating_sub(self.ctx.pack_after));
         }
     }
 }
@@ -741,6 +746,79 @@ mod tests {
         String::from_utf8(out).expect("utf-8")
     }
 
+    /// Scans local files, packing what has been quiet for `pack_after`
+    /// seconds: the JSON report, and how many sessions and issued
+    /// credentials were packed by the end of the scan.
+    fn scan_packing(root: &std::path::Path, pack_after: i64) -> (String, usize, usize) {
+        let inventory = local::discover(&[root.to_path_buf()], &Filters::default());
+        let mapper = ActionMapper::new(None);
+        let filters = Filters::default();
+        let ctx = ScanContext {
+            filters: &filters,
+            mapper: &mapper,
+            dedupe_window: 86_400,
+            watch: None,
+            pack_after,
+        };
+        let usage = scan(&inventory, None, &ctx, &Progress::hidden());
+        let sessions = usage
+            .principals
+            .values()
+            .map(|p| p.quiet_sessions.len())
+            .sum();
+        let issued = usage.settled_issued.len();
+        (json_of(&inventory, usage), sessions, issued)
+    }
+
+    /// Packing sessions and issued credentials changes no result, however
+    /// finely it splits sessions into fragments: packing everything after
+    /// every batch, after ten minutes of quiet, or never give one report.
+    #[test]
+    fn packing_what_went_quiet_changes_no_result() {
+        let logs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/corpus/AWSLogs");
+        let (never, sessions, issued) = scan_packing(&logs, i64::MAX);
+        assert_eq!((sessions, issued), (0, 0));
+        for pack_after in [0, 600] {
+            let (packing, sessions, issued) = scan_packing(&logs, pack_after);
+            assert!(
+                sessions > 0 && issued > 0,
+                "{pack_after}: {sessions} {issued}"
+            );
+            assert!(
+                packing == never,
+                "pack_after {pack_after} changed the report"
+            );
+        }
+    }
+
+    /// Files outside the CloudTrail layout carry no delivery time: what went
+    /// quiet is packed against the latest event time read instead.
+    #[test]
+    fn files_outside_the_layout_pack_by_event_time() {
+        let logs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/corpus/AWSLogs");
+        let flat = tempfile::tempdir().expect("tempdir");
+        let mut files: Vec<std::path::PathBuf> = Vec::new();
+        let mut stack = vec![logs];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).expect("read_dir") {
+                let path = entry.expect("entry").path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else if path.to_string_lossy().contains("_CloudTrail_") {
+                    files.push(path);
+                }
+            }
+        }
+        files.sort();
+        for (i, file) in files.iter().enumerate() {
+            std::fs::copy(file, flat.path().join(format!("export-{i:04}.json.gz"))).expect("copy");
+        }
+        let (never, _, _) = scan_packing(flat.path(), i64::MAX);
+        let (packing, sessions, issued) = scan_packing(flat.path(), 600);
+        assert!(sessions > 0 && issued > 0, "{sessions} {issued}");
+        assert!(packing == never, "packing changed the report");
+    }
+
     /// A stream of the files behind `objects[i]` for the indexes given, in order.
     fn stream_of(
         paths: &[std::path::PathBuf],
@@ -767,6 +845,7 @@ mod tests {
             mapper: &mapper,
             dedupe_window: 86_400,
             watch: None,
+            pack_after: crate::usage::QUIET_AFTER,
         };
         let all: Vec<usize> = (0..full.objects.len()).collect();
         let cold = scan(
@@ -912,6 +991,7 @@ mod tests {
                 mapper: &mapper,
                 dedupe_window: 86_400,
                 watch: None,
+                pack_after: crate::usage::QUIET_AFTER,
             };
             let usage = scan(&inventory, None, &ctx, &Progress::hidden());
             let report = Report::build(Vec::new(), &inventory, usage, filters, CatalogUse::Rules);

@@ -410,6 +410,7 @@ fn report_watching(records: Vec<Value>, watch: Option<&memchr::memmem::Finder<'_
         mapper: &mapper,
         dedupe_window: 86_400,
         watch,
+        pack_after: crate::usage::QUIET_AFTER,
     };
     let usage = scan(&inventory, None, &ctx, &Progress::hidden());
     Report::build(Vec::new(), &inventory, usage, filters, CatalogUse::Rules)

@@ -112,6 +112,7 @@ pub fn scan_watching(
         mapper: &mapper,
         dedupe_window,
         watch: finder.as_ref(),
+        pack_after: crate::usage::QUIET_AFTER,
     };
     // `who` keeps the events it watches, which entries do not hold: it
     // reads every object.

@@ -610,6 +610,14 @@ impl Usage {
         }
     }
 
+    /// The time of the latest event counted, if any had one.
+    pub fn latest_event_time(&self) -> Option<Timestamp> {
+        self.principals
+            .values()
+            .filter_map(|p| p.events.last_seen)
+            .max()
+    }
+
     /// Keeps one issuing record per access key. A cross-account AssumeRole
     /// is logged in both accounts (same key, two eventIDs). The caller's
     /// own copy names the caller (its user or role ARN), the role owner's
