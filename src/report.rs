@@ -192,9 +192,9 @@ pub struct Report {
     pub own_accounts: Vec<String>,
     /// Principals, by key.
     pub principals: Vec<PrincipalReport>,
-    /// Credentials issued by STS calls in the logs, by access key. Kept as
-    /// the scan's map rather than turned into a vector: a copy would double
-    /// this, one of the few things that grow with the trail, at the peak.
+    /// Credentials issued by STS calls in the logs, by access key, packed
+    /// ([`crate::usage::packed_issued`]): one of the few things that grow
+    /// with the trail.
     pub issued_sessions: IssuedList,
     /// Used vs granted per principal of the IAM input (`--iam`), by ARN.
     pub grants: Option<Vec<crate::compare::Comparison>>,

@@ -270,8 +270,9 @@ pub struct Attribution {
 }
 
 impl Attribution {
-    /// The party of one call: by the key it was signed with, else by its
-    /// principal.
+    /// The party of one call: by the key it was signed with (for the calls
+    /// of the report's touches, see [`Attribution::key_parties`]), else by
+    /// its principal.
     pub fn party_of(&self, principal: &str, access_key_id: Option<&str>) -> Option<&str> {
         access_key_id
             .and_then(|k| self.key_parties.get(k))

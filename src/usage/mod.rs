@@ -12,7 +12,8 @@
 //! so attribution can join a session's calls to whoever opened it (IAM User
 //! Guide: subsequent calls carry the AssumeRole response's access key id).
 //! Sessions with no call for a day are packed into bytes ([`packed`]), so
-//! the many sessions of a long trail cost a fifth of what open ones do.
+//! the many sessions of a long trail cost about a seventh of what open ones
+//! do; so are credentials issued over a day before ([`packed_issued`]).
 
 pub mod bounded;
 pub mod packed;
@@ -295,11 +296,11 @@ impl PrincipalUsage {
 /// Temporary credentials issued by STS, as recorded by the issuing call.
 /// Ordered field by field, so a choice between two records is total.
 ///
-/// One is kept for every issued key to the end of the run, so the fields
-/// that repeat from key to key (the call, the role, the caller, accounts,
-/// addresses) are shared [`Arc`]s from the scan's [`Interner`], and the rest
-/// boxed strings without spare capacity: together about a third of what
-/// plain `String`s cost.
+/// One is kept for every issued key to the end of the run (packed once a
+/// day old, [`packed_issued`]), so the fields that repeat from key to key
+/// (the call, the role, the caller, accounts, addresses) are shared
+/// [`Arc`]s from the scan's [`Interner`], and the rest boxed strings without
+/// spare capacity: together about a third of what plain `String`s cost.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct IssuedSession {
     /// The issued access key id (`ASIA...`).

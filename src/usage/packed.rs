@@ -33,6 +33,8 @@ use crate::time::Timestamp;
 /// longest sessions last 36 hours (`GetSessionToken`, `GetFederationToken`;
 /// `AssumeRole` at most 12), so a session is split into at most a few
 /// fragments, and the sessions open at any time are those of about a day.
+/// (A session whose events carry no time is packed after every batch it
+/// has calls in: its fragments cost memory, never a result.)
 pub const QUIET_AFTER: i64 = 86_400;
 
 /// Quiet sessions, packed one after another in the order they were packed.
