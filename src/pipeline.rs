@@ -746,20 +746,28 @@ mod tests {
         String::from_utf8(out).expect("utf-8")
     }
 
+    /// A scan context without a catalog, watch or time filter.
+    fn context<'a>(
+        filters: &'a Filters,
+        mapper: &'a ActionMapper,
+        pack_after: i64,
+    ) -> ScanContext<'a> {
+        ScanContext {
+            filters,
+            mapper,
+            dedupe_window: 86_400,
+            watch: None,
+            pack_after,
+        }
+    }
+
     /// Scans local files, packing what has been quiet for `pack_after`
     /// seconds: the JSON report, and how many sessions and issued
     /// credentials were packed by the end of the scan.
     fn scan_packing(root: &std::path::Path, pack_after: i64) -> (String, usize, usize) {
         let inventory = local::discover(&[root.to_path_buf()], &Filters::default());
-        let mapper = ActionMapper::new(None);
-        let filters = Filters::default();
-        let ctx = ScanContext {
-            filters: &filters,
-            mapper: &mapper,
-            dedupe_window: 86_400,
-            watch: None,
-            pack_after,
-        };
+        let (filters, mapper) = (Filters::default(), ActionMapper::new(None));
+        let ctx = context(&filters, &mapper, pack_after);
         let usage = scan(&inventory, None, &ctx, &Progress::hidden());
         let sessions = usage
             .principals
@@ -838,15 +846,8 @@ mod tests {
     #[test]
     fn a_cached_scan_with_late_objects_equals_a_cold_scan() {
         let (full, paths) = corpus_as_s3();
-        let mapper = ActionMapper::new(None);
-        let filters = Filters::default();
-        let ctx = ScanContext {
-            filters: &filters,
-            mapper: &mapper,
-            dedupe_window: 86_400,
-            watch: None,
-            pack_after: crate::usage::QUIET_AFTER,
-        };
+        let (filters, mapper) = (Filters::default(), ActionMapper::new(None));
+        let ctx = context(&filters, &mapper, crate::usage::QUIET_AFTER);
         let all: Vec<usize> = (0..full.objects.len()).collect();
         let cold = scan(
             &full,

@@ -63,7 +63,7 @@ pub struct ActionReport {
 }
 
 /// One access key's activity.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct SessionReport {
     /// The access key id.
     pub access_key_id: String,
@@ -341,7 +341,11 @@ fn principal_report(arn: String, p: PrincipalUsage, own: &BTreeSet<String>) -> P
         .map(|(name, a)| action_report(name, a))
         .collect();
     actions.sort_by(|a, b| a.action.cmp(&b.action));
-    let sessions = SessionList::build(p.quiet_sessions, p.sessions);
+    let open = p
+        .sessions
+        .into_iter()
+        .map(|(key, s)| crate::usage::packed::session_report(key, s));
+    let sessions = SessionList::build(p.quiet_sessions, open);
     let (mut ips, mut agents) = (BoundedSet::default(), BoundedSet::default());
     let mut regions = BTreeSet::new();
     for a in p.actions.values() {

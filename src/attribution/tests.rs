@@ -205,6 +205,18 @@ subjects = ["repo:acme/*"]
     .unwrap()
 }
 
+/// Attribution with [`registry`] and nothing else.
+fn attribute_with_registry(report: &Report) -> Attribution {
+    let registry = registry();
+    attribute(
+        report,
+        &Context {
+            registry: Some(&registry),
+            ..Context::default()
+        },
+    )
+}
+
 fn party<'a>(a: &'a Attribution, name: &str) -> &'a Ledger {
     a.third_parties
         .iter()
@@ -221,14 +233,7 @@ fn party<'a>(a: &'a Attribution, name: &str) -> &'a Ledger {
 fn every_identity_type_goes_to_its_party() {
     let report = report();
     assert_eq!(report.input.events, 14);
-    let registry = registry();
-    let a = attribute(
-        &report,
-        &Context {
-            registry: Some(&registry),
-            ..Context::default()
-        },
-    );
+    let a = attribute_with_registry(&report);
     // The vendor: its AssumeRole, its session's call, the chained
     // AssumeRole (a call of its session) and the chained session's call.
     let vendor = party(&a, "Vendor");
@@ -377,14 +382,7 @@ fn watched_calls_are_looked_up_by_their_key() {
             .iter()
             .any(|t| t.access_key_id.as_deref() == Some("ASIACHAIN1"))
     );
-    let registry = registry();
-    let a = attribute(
-        &report,
-        &Context {
-            registry: Some(&registry),
-            ..Context::default()
-        },
-    );
+    let a = attribute_with_registry(&report);
     assert_eq!(a.party_of("x", Some("ASIACHAIN1")), Some("Vendor"));
     assert_eq!(a.party_of("x", Some("ASIAOLDSESSION")), None);
 }

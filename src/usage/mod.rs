@@ -595,14 +595,14 @@ impl Usage {
             !old
         });
         for principal in self.principals.values_mut() {
-            let quiet = &mut principal.quiet_sessions;
-            principal.sessions.retain(|key, session| {
-                let is_quiet = session.counts.last_seen.is_none_or(|t| t < before);
-                if is_quiet {
-                    quiet.push(key, session);
-                }
-                !is_quiet
-            });
+            let quiet = principal
+                .sessions
+                .extract_if(|_, s| s.counts.last_seen.is_none_or(|t| t < before));
+            for (key, session) in quiet {
+                principal
+                    .quiet_sessions
+                    .push(&packed::session_report(key, session));
+            }
             // A burst of sessions leaves a large table behind.
             let open = principal.sessions.len();
             if principal.sessions.capacity() > 4 * open.max(16) {
@@ -919,7 +919,11 @@ mod tests {
         let role = &usage.principals["arn:aws:iam::1:role/R"];
         let open: Vec<&str> = role.sessions.keys().map(String::as_str).collect();
         assert_eq!(open, ["ASIANEW"]);
-        let mut packed: Vec<&str> = role.quiet_sessions.iter().map(|(k, _)| k).collect();
+        let mut packed: Vec<String> = role
+            .quiet_sessions
+            .iter()
+            .map(|s| s.access_key_id)
+            .collect();
         packed.sort();
         assert_eq!(packed, ["ASIANOTIME", "ASIAOLD"]);
         // A later call of a packed key opens it again; the report has one.
@@ -934,7 +938,11 @@ mod tests {
             .principals
             .remove("arn:aws:iam::1:role/R")
             .expect("role");
-        let list = SessionList::build(role.quiet_sessions, role.sessions);
+        let open = role
+            .sessions
+            .into_iter()
+            .map(|(k, s)| packed::session_report(k, s));
+        let list = SessionList::build(role.quiet_sessions, open);
         let keys: Vec<(String, u64)> = list
             .iter()
             .map(|s| (s.access_key_id, s.counts.calls))

@@ -11,18 +11,16 @@
 //!
 //! Packing never changes a result. A call that still comes for a packed key
 //! (a late delivery, a 36-hour session) opens a second fragment of it, and
-//! [`SessionList::build`] merges the fragments of each key with
-//! [`SessionUsage`]'s order-independent merge while it sorts the sessions by
-//! key for the report.
+//! [`List::build`] merges the fragments of each key with [`SessionUsage`]'s
+//! order-independent merge while it sorts the sessions by key for the
+//! report.
 //!
 //! The bytes are only ever read by the code that wrote them in the same
 //! process: serde writes packed sessions as a plain list of sessions.
 
-use serde::{Deserialize, Serialize};
-
 use super::packed_codec::{
-    Records, Table, index_by_key, key_of, read_byte, read_str, read_uvarint, record_at, unzigzag,
-    write_len, write_str, write_uvarint, zigzag,
+    Codec, List, ListIter, Packed, Table, read_byte, read_str, read_uvarint, unzigzag, write_str,
+    write_uvarint, zigzag,
 };
 use super::{Counts, SessionUsage};
 use crate::report::SessionReport;
@@ -37,167 +35,65 @@ use crate::time::Timestamp;
 /// has calls in: its fragments cost memory, never a result.)
 pub const QUIET_AFTER: i64 = 86_400;
 
-/// Quiet sessions, packed one after another in the order they were packed.
-#[derive(Debug, Clone, Default)]
-pub struct PackedSessions {
-    bytes: Vec<u8>,
-    count: usize,
-    /// Action names, written once and referred to by number.
-    actions: Table,
-}
+/// How a session is packed: see the module docs.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SessionCodec;
 
-impl PartialEq for PackedSessions {
-    fn eq(&self, other: &Self) -> bool {
-        self.bytes == other.bytes
-            && self.count == other.count
-            && self.actions.strings == other.actions.strings
-    }
-}
+/// Quiet sessions, in packing order; a key packed twice is there twice.
+pub type PackedSessions = Packed<SessionCodec>;
 
-impl PackedSessions {
-    /// Packs one session.
-    pub fn push(&mut self, access_key_id: &str, session: &SessionUsage) {
-        write_record(&mut self.bytes, &mut self.actions, access_key_id, session);
-        self.count += 1;
+/// One principal's sessions for the report: one per key (fragments merged),
+/// sorted by key, unpacked one at a time.
+pub type SessionList = List<SessionCodec>;
+
+/// The sessions of a [`SessionList`].
+pub type SessionIter<'a> = ListIter<'a, SessionCodec>;
+
+impl Codec for SessionCodec {
+    type Value = SessionReport;
+
+    fn write(value: &SessionReport, out: &mut Vec<u8>, table: &mut Table) {
+        write_record(out, table, value);
     }
 
-    /// Takes over `other`'s sessions.
-    pub fn append(&mut self, other: PackedSessions) {
-        if self.is_empty() {
-            *self = other;
-            return;
+    fn read(record: &[u8], table: &Table) -> SessionReport {
+        read_record(record, table)
+    }
+
+    /// [`SessionUsage`]'s merge, which does not depend on the order.
+    fn combine(fragments: Vec<SessionReport>) -> SessionReport {
+        let mut key = String::new();
+        let mut merged = SessionUsage::default();
+        for fragment in fragments {
+            let (k, usage) = split(fragment);
+            key = k;
+            merged.merge(usage);
         }
-        // Numbers refer to `other`'s table: pack its sessions again. The
-        // scan packs only the accumulator everything is folded into, so
-        // this is rare (a serialized usage read back and merged).
-        for (key, session) in other.iter() {
-            self.push(key, &session);
-        }
-    }
-
-    /// Packed fragments (a key packed twice counts twice).
-    pub fn len(&self) -> usize {
-        self.count
-    }
-
-    /// Whether nothing is packed.
-    pub fn is_empty(&self) -> bool {
-        self.count == 0
-    }
-
-    /// Bytes held.
-    pub fn packed_bytes(&self) -> usize {
-        self.bytes.len()
-    }
-
-    /// The packed fragments, in packing order.
-    pub fn iter(&self) -> impl Iterator<Item = (&str, SessionUsage)> + '_ {
-        Records(&self.bytes).map(|record| read_record(record, &self.actions))
+        session_report(key, merged)
     }
 }
 
-impl Serialize for PackedSessions {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(self.iter())
+/// A session of the scan, as the report and the packed records have it.
+pub fn session_report(access_key_id: String, s: SessionUsage) -> SessionReport {
+    SessionReport {
+        access_key_id,
+        counts: s.counts,
+        names: s.names,
+        mfa: s.mfa,
+        source_identities: s.source_identities,
+        actions: s.actions,
     }
 }
 
-impl<'de> Deserialize<'de> for PackedSessions {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let list = Vec::<(String, SessionUsage)>::deserialize(deserializer)?;
-        let mut packed = PackedSessions::default();
-        for (key, session) in &list {
-            packed.push(key, session);
-        }
-        Ok(packed)
-    }
-}
-
-/// One principal's sessions for the report: packed, one per key, sorted by
-/// key. [`SessionList::iter`] unpacks them one at a time, so the report
-/// holds them at their packed size.
-#[derive(Debug, Clone, Default)]
-pub struct SessionList {
-    bytes: Vec<u8>,
-    /// Where each key's record starts, in key order.
-    starts: Vec<usize>,
-    actions: Table,
-}
-
-impl SessionList {
-    /// The sessions of the packed fragments and of those still open, one
-    /// per key (fragments merged), sorted by key.
-    pub fn build(
-        packed: PackedSessions,
-        open: impl IntoIterator<Item = (String, SessionUsage)>,
-    ) -> SessionList {
-        let mut packed = packed;
-        for (key, session) in open {
-            packed.push(&key, &session);
-        }
-        let PackedSessions {
-            mut bytes,
-            mut actions,
-            ..
-        } = packed;
-        let starts = index_by_key(&mut bytes, |fragments, out| {
-            let mut merged = SessionUsage::default();
-            for record in fragments {
-                merged.merge(read_record(record, &actions).1);
-            }
-            write_record(out, &mut actions, key_of(fragments[0]), &merged);
-        });
-        actions.freeze();
-        SessionList {
-            bytes,
-            starts,
-            actions,
-        }
-    }
-
-    /// The sessions, by key, each unpacked as it comes.
-    pub fn iter(&self) -> SessionIter<'_> {
-        SessionIter {
-            starts: self.starts.iter(),
-            bytes: &self.bytes,
-            actions: &self.actions,
-        }
-    }
-
-    /// How many sessions (keys).
-    pub fn len(&self) -> usize {
-        self.starts.len()
-    }
-
-    /// Whether there are none.
-    pub fn is_empty(&self) -> bool {
-        self.starts.is_empty()
-    }
-}
-
-/// The sessions of a [`SessionList`], unpacked one at a time.
-#[derive(Debug, Clone)]
-pub struct SessionIter<'a> {
-    starts: std::slice::Iter<'a, usize>,
-    bytes: &'a [u8],
-    actions: &'a Table,
-}
-
-impl Iterator for SessionIter<'_> {
-    type Item = SessionReport;
-
-    fn next(&mut self) -> Option<SessionReport> {
-        let record = record_at(self.bytes, *self.starts.next()?);
-        let (key, s) = read_record(record, self.actions);
-        Some(SessionReport {
-            access_key_id: key.to_owned(),
-            counts: s.counts,
-            names: s.names,
-            mfa: s.mfa,
-            source_identities: s.source_identities,
-            actions: s.actions,
-        })
-    }
+fn split(r: SessionReport) -> (String, SessionUsage) {
+    let usage = SessionUsage {
+        counts: r.counts,
+        names: r.names,
+        mfa: r.mfa,
+        source_identities: r.source_identities,
+        actions: r.actions,
+    };
+    (r.access_key_id, usage)
 }
 
 // The format. Each record is its length, then: the key; the session's
@@ -206,28 +102,25 @@ impl Iterator for SessionIter<'_> {
 // relative to the session's first call. Numbers are LEB128 varints, signed
 // ones zigzag-encoded; strings are a length and UTF-8 bytes.
 
-fn write_record(out: &mut Vec<u8>, actions: &mut Table, key: &str, s: &SessionUsage) {
-    let mut record = Vec::with_capacity(64 + 24 * s.actions.len());
-    write_str(&mut record, key);
+fn write_record(record: &mut Vec<u8>, actions: &mut Table, s: &SessionReport) {
+    write_str(record, &s.access_key_id);
     let base = s.counts.first_seen.unwrap_or(0);
-    write_counts(&mut record, &s.counts, 0);
-    write_strs(&mut record, &s.names);
+    write_counts(record, &s.counts, 0);
+    write_strs(record, &s.names);
     record.push(match s.mfa {
         None => 0,
         Some(false) => 1,
         Some(true) => 2,
     });
-    write_strs(&mut record, &s.source_identities);
-    write_uvarint(&mut record, s.actions.len() as u64);
+    write_strs(record, &s.source_identities);
+    write_uvarint(record, s.actions.len() as u64);
     for (action, counts) in &s.actions {
-        write_uvarint(&mut record, actions.number_of(action));
-        write_counts(&mut record, counts, base);
+        write_uvarint(record, actions.number_of(action));
+        write_counts(record, counts, base);
     }
-    write_len(out, record.len());
-    out.extend_from_slice(&record);
 }
 
-fn read_record<'r>(record: &'r [u8], table: &Table) -> (&'r str, SessionUsage) {
+fn read_record(record: &[u8], table: &Table) -> SessionReport {
     let mut input = record;
     let key = read_str(&mut input);
     let counts = read_counts(&mut input, 0);
@@ -245,14 +138,14 @@ fn read_record<'r>(record: &'r [u8], table: &Table) -> (&'r str, SessionUsage) {
         let action: Box<str> = (**table.get(read_uvarint(&mut input))).into();
         actions.push((action, read_counts(&mut input, base)));
     }
-    let session = SessionUsage {
+    SessionReport {
+        access_key_id: key.to_owned(),
         counts,
         names,
         mfa,
         source_identities,
         actions,
-    };
-    (key, session)
+    }
 }
 
 fn write_counts(out: &mut Vec<u8>, c: &Counts, base: Timestamp) {
@@ -331,20 +224,11 @@ mod tests {
     }
 
     fn reports(list: &SessionList) -> Vec<(String, SessionUsage)> {
-        list.iter()
-            .map(|r| {
-                (
-                    r.access_key_id,
-                    SessionUsage {
-                        counts: r.counts,
-                        names: r.names,
-                        mfa: r.mfa,
-                        source_identities: r.source_identities,
-                        actions: r.actions,
-                    },
-                )
-            })
-            .collect()
+        list.iter().map(split).collect()
+    }
+
+    fn push(packed: &mut PackedSessions, key: &str, session: &SessionUsage) {
+        packed.push(&session_report(key.to_owned(), session.clone()));
     }
 
     fn same(a: &SessionUsage, b: &SessionUsage) -> bool {
@@ -358,11 +242,13 @@ mod tests {
     #[test]
     fn fragments_of_one_key_merge_into_one_session_sorted_by_key() {
         let mut packed = PackedSessions::default();
-        packed.push(
+        push(
+            &mut packed,
             "ASIAB",
             &session("job-2", 1_700_000_000, &[("s3:GetObject", 2)]),
         );
-        packed.push(
+        push(
+            &mut packed,
             "ASIAA",
             &session("job-1", 1_700_000_000, &[("s3:ListBucket", 1)]),
         );
@@ -372,7 +258,7 @@ mod tests {
             1_700_090_000,
             &[("s3:GetObject", 1), ("s3:PutObject", 1)],
         );
-        let list = SessionList::build(packed, [("ASIAB".to_owned(), late)]);
+        let list = SessionList::build(packed, [session_report("ASIAB".to_owned(), late)]);
         assert_eq!(list.len(), 2);
         let sessions = reports(&list);
         assert_eq!(sessions[0].0, "ASIAA");
@@ -389,13 +275,14 @@ mod tests {
     #[test]
     fn serde_writes_packed_sessions_as_a_list_and_packs_them_again() {
         let mut packed = PackedSessions::default();
-        packed.push(
+        push(
+            &mut packed,
             "ASIAA",
             &session("job-1", 1_700_000_000, &[("sts:GetCallerIdentity", 1)]),
         );
         let text = serde_json::to_string(&packed).expect("serialize");
         assert!(
-            text.starts_with(r#"[["ASIAA",{"counts":{"calls":1"#),
+            text.starts_with(r#"[{"access_key_id":"ASIAA","counts":{"calls":1"#),
             "{text}"
         );
         let back: PackedSessions = serde_json::from_str(&text).expect("deserialize");
@@ -450,13 +337,13 @@ mod tests {
         ) {
             let mut packed = PackedSessions::default();
             for (key, s) in &sessions {
-                packed.push(key, s);
+                push(&mut packed, key, s);
             }
             prop_assert_eq!(packed.len(), sessions.len());
-            let back: Vec<(&str, SessionUsage)> = packed.iter().collect();
+            let back: Vec<(String, SessionUsage)> = packed.iter().map(split).collect();
             prop_assert_eq!(back.len(), sessions.len());
             for ((key, s), (k, b)) in sessions.iter().zip(&back) {
-                prop_assert_eq!(key.as_str(), *k);
+                prop_assert_eq!(key, k);
                 prop_assert!(same(s, b));
             }
         }
@@ -473,13 +360,16 @@ mod tests {
             let mut expected: std::collections::BTreeMap<String, SessionUsage> = Default::default();
             for (key, s, pack) in fragments {
                 if pack {
-                    packed.push(&key, &s);
+                    push(&mut packed, &key, &s);
                 } else {
                     open.entry(key.clone()).or_default().merge(s.clone());
                 }
                 expected.entry(key).or_default().merge(s);
             }
-            let list = SessionList::build(packed, open);
+            let list = SessionList::build(
+                packed,
+                open.into_iter().map(|(k, s)| session_report(k, s)),
+            );
             let got = reports(&list);
             prop_assert_eq!(got.len(), expected.len());
             for ((key, s), (k, e)) in got.iter().zip(&expected) {

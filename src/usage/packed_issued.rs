@@ -10,20 +10,18 @@
 //!
 //! Packing never changes a result. A cross-account `AssumeRole` is logged
 //! in two accounts; when a copy comes after the first was packed, both are
-//! kept until [`IssuedList::build`] keeps the one [`preferred`] picks, the
-//! choice the scan makes between copies it holds.
+//! kept until [`List::build`] keeps the one [`preferred`] picks, the choice
+//! the scan makes between copies it holds.
 //!
 //! The bytes are only ever read by the code that wrote them in the same
 //! process: serde writes packed credentials as a plain list.
 
 use std::sync::Arc;
 
-use serde::{Deserialize, Serialize};
-
 use super::IssuedSession;
 use super::packed_codec::{
-    Records, Table, index_by_key, key_of, read_byte, read_str, read_uvarint, record_at, unzigzag,
-    write_len, write_str, write_uvarint, zigzag,
+    Codec, List, ListIter, Packed, Table, read_byte, read_str, read_uvarint, unzigzag, write_str,
+    write_uvarint, zigzag,
 };
 use crate::event::PrincipalKind;
 
@@ -40,192 +38,58 @@ pub fn preferred<'a>(a: &'a IssuedSession, b: &'a IssuedSession) -> &'a IssuedSe
     }
 }
 
-/// Issued credentials packed one after another, in packing order; a key
-/// may be there twice (two copies of one call).
-#[derive(Debug, Clone, Default)]
-pub struct PackedIssued {
-    bytes: Vec<u8>,
-    count: usize,
-    table: Table,
-}
+/// How an issued credential is packed: see the module docs.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct IssuedCodec;
 
-impl PartialEq for PackedIssued {
-    fn eq(&self, other: &Self) -> bool {
-        self.count == other.count && self.iter().eq(other.iter())
-    }
-}
+/// Issued credentials, in packing order; a key may be there twice (two
+/// copies of one call).
+pub type PackedIssued = Packed<IssuedCodec>;
 
-impl PackedIssued {
-    /// Packs one record.
-    pub fn push(&mut self, issued: &IssuedSession) {
-        write_record(&mut self.bytes, &mut self.table, issued);
-        self.count += 1;
-    }
+/// The issued credentials for the report: one per key, sorted by key, each
+/// unpacked when it is looked up or iterated.
+pub type IssuedList = List<IssuedCodec>;
 
-    /// Takes over `other`'s records.
-    pub fn append(&mut self, other: PackedIssued) {
-        if self.is_empty() {
-            *self = other;
-            return;
-        }
-        // Numbers refer to `other`'s table: pack its records again. The scan
-        // packs only the accumulator everything is folded into, so this is
-        // rare (a serialized usage read back and merged).
-        for issued in other.iter() {
-            self.push(&issued);
-        }
+/// The credentials of an [`IssuedList`].
+pub type IssuedIter<'a> = ListIter<'a, IssuedCodec>;
+
+impl Codec for IssuedCodec {
+    type Value = IssuedSession;
+
+    fn write(value: &IssuedSession, out: &mut Vec<u8>, table: &mut Table) {
+        write_record(out, table, value);
     }
 
-    /// Records packed.
-    pub fn len(&self) -> usize {
-        self.count
+    fn read(record: &[u8], table: &Table) -> IssuedSession {
+        read_record(record, table)
     }
 
-    /// Whether nothing is packed.
-    pub fn is_empty(&self) -> bool {
-        self.count == 0
+    /// The copy [`preferred`] picks.
+    fn combine(copies: Vec<IssuedSession>) -> IssuedSession {
+        copies
+            .into_iter()
+            .reduce(|a, b| {
+                if std::ptr::eq(preferred(&a, &b), &a) {
+                    a
+                } else {
+                    b
+                }
+            })
+            .expect("a key has a record")
     }
-
-    /// Bytes held by the records (without the string table).
-    pub fn packed_bytes(&self) -> usize {
-        self.bytes.len()
-    }
-
-    /// The records, in packing order.
-    pub fn iter(&self) -> impl Iterator<Item = IssuedSession> + '_ {
-        Records(&self.bytes).map(|record| read_record(record, &self.table))
-    }
-}
-
-impl Serialize for PackedIssued {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(self.iter())
-    }
-}
-
-impl<'de> Deserialize<'de> for PackedIssued {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let list = Vec::<IssuedSession>::deserialize(deserializer)?;
-        let mut packed = PackedIssued::default();
-        for issued in &list {
-            packed.push(issued);
-        }
-        Ok(packed)
-    }
-}
-
-/// The issued credentials for the report: one record per key, sorted by
-/// key, packed; each is unpacked when it is looked up or iterated.
-#[derive(Debug, Clone, Default)]
-pub struct IssuedList {
-    bytes: Vec<u8>,
-    /// Where each record starts, in key order.
-    starts: Vec<usize>,
-    table: Table,
 }
 
 impl IssuedList {
-    /// The list of the packed records and of those still held as values,
-    /// one per key.
-    pub fn build(
-        packed: PackedIssued,
-        held: impl IntoIterator<Item = IssuedSession>,
-    ) -> IssuedList {
-        let mut packed = packed;
-        for issued in held {
-            packed.push(&issued);
-        }
-        let PackedIssued {
-            mut bytes,
-            mut table,
-            ..
-        } = packed;
-        let starts = index_by_key(&mut bytes, |copies, out| {
-            let copies: Vec<IssuedSession> = copies
-                .iter()
-                .map(|record| read_record(record, &table))
-                .collect();
-            let kept = copies
-                .iter()
-                .reduce(preferred)
-                .expect("a group has records");
-            write_record(out, &mut table, kept);
-        });
-        table.freeze();
-        IssuedList {
-            bytes,
-            starts,
-            table,
-        }
-    }
-
-    /// The record of one key.
-    pub fn get(&self, access_key_id: &str) -> Option<IssuedSession> {
-        let at = self
-            .starts
-            .binary_search_by(|&start| key_of(self.record_at(start)).cmp(access_key_id))
-            .ok()?;
-        Some(read_record(self.record_at(self.starts[at]), &self.table))
-    }
-
-    /// Whether a key was issued in the logs read.
-    pub fn contains_key(&self, access_key_id: &str) -> bool {
-        self.starts
-            .binary_search_by(|&start| key_of(self.record_at(start)).cmp(access_key_id))
-            .is_ok()
-    }
-
-    /// Every record, by key.
-    pub fn iter(&self) -> IssuedIter<'_> {
-        IssuedIter {
-            starts: self.starts.iter(),
-            bytes: &self.bytes,
-            table: &self.table,
-        }
-    }
-
-    /// The records whose role (`roleArn` asked for) passes `wanted`,
+    /// The credentials whose role (`roleArn` asked for) passes `wanted`,
     /// unpacking only those.
     pub fn for_roles<'a>(
         &'a self,
         wanted: impl Fn(&str) -> bool + 'a,
     ) -> impl Iterator<Item = IssuedSession> + 'a {
-        self.starts
-            .iter()
-            .map(|&start| self.record_at(start))
-            .filter(move |record| role_of(record, &self.table).is_some_and(&wanted))
-            .map(|record| read_record(record, &self.table))
-    }
-
-    /// How many keys.
-    pub fn len(&self) -> usize {
-        self.starts.len()
-    }
-
-    /// Whether there are none.
-    pub fn is_empty(&self) -> bool {
-        self.starts.is_empty()
-    }
-
-    fn record_at(&self, start: usize) -> &[u8] {
-        record_at(&self.bytes, start)
-    }
-}
-
-/// The records of an [`IssuedList`], unpacked one at a time.
-#[derive(Debug, Clone)]
-pub struct IssuedIter<'a> {
-    starts: std::slice::Iter<'a, usize>,
-    bytes: &'a [u8],
-    table: &'a Table,
-}
-
-impl Iterator for IssuedIter<'_> {
-    type Item = IssuedSession;
-
-    fn next(&mut self) -> Option<IssuedSession> {
-        let record = record_at(self.bytes, *self.starts.next()?);
-        Some(read_record(record, self.table))
+        let (records, table) = self.records();
+        records
+            .filter(move |record| role_of(record, table).is_some_and(&wanted))
+            .map(move |record| read_record(record, table))
     }
 }
 
@@ -247,41 +111,38 @@ const KINDS: [PrincipalKind; 10] = [
     PrincipalKind::Unknown,
 ];
 
-fn write_record(out: &mut Vec<u8>, table: &mut Table, s: &IssuedSession) {
-    let mut r = Vec::with_capacity(160);
-    write_str(&mut r, &s.access_key_id);
+fn write_record(r: &mut Vec<u8>, table: &mut Table, s: &IssuedSession) {
+    write_str(r, &s.access_key_id);
     let mut shared = |r: &mut Vec<u8>, text: Option<&Arc<str>>| match text {
         Some(text) => write_uvarint(r, table.number(text) + 1),
         None => r.push(0),
     };
-    shared(&mut r, s.role_arn.as_ref());
-    shared(&mut r, Some(&s.via));
-    write_opt_str(&mut r, s.session_arn.as_deref());
-    write_opt_str(&mut r, s.session_name.as_deref());
-    shared(&mut r, Some(&s.caller));
+    shared(r, s.role_arn.as_ref());
+    shared(r, Some(&s.via));
+    write_opt_str(r, s.session_arn.as_deref());
+    write_opt_str(r, s.session_name.as_deref());
+    shared(r, Some(&s.caller));
     let kind = KINDS
         .iter()
         .position(|k| *k == s.caller_kind)
         .expect("every kind is listed");
     r.push(kind as u8);
-    shared(&mut r, s.caller_account.as_ref());
-    write_opt_str(&mut r, s.caller_principal_id.as_deref());
-    write_opt_str(&mut r, s.caller_access_key_id.as_deref());
-    shared(&mut r, s.external_id.as_ref());
-    shared(&mut r, s.source_identity.as_ref());
-    shared(&mut r, s.mfa_serial.as_ref());
+    shared(r, s.caller_account.as_ref());
+    write_opt_str(r, s.caller_principal_id.as_deref());
+    write_opt_str(r, s.caller_access_key_id.as_deref());
+    shared(r, s.external_id.as_ref());
+    shared(r, s.source_identity.as_ref());
+    shared(r, s.mfa_serial.as_ref());
     match s.time {
         Some(t) => {
             r.push(1);
-            write_uvarint(&mut r, zigzag(t));
+            write_uvarint(r, zigzag(t));
         }
         None => r.push(0),
     }
-    write_opt_str(&mut r, s.event_id.as_deref());
-    shared(&mut r, s.recipient_account.as_ref());
-    shared(&mut r, s.source_ip.as_ref());
-    write_len(out, r.len());
-    out.extend_from_slice(&r);
+    write_opt_str(r, s.event_id.as_deref());
+    shared(r, s.recipient_account.as_ref());
+    shared(r, s.source_ip.as_ref());
 }
 
 fn role_of<'t>(record: &[u8], table: &'t Table) -> Option<&'t str> {
@@ -514,7 +375,7 @@ mod tests {
         // the role, the caller's account, the recipient account).
         assert_eq!(packed.packed_bytes(), 2 * one);
         assert!(one < 50, "{one}");
-        assert_eq!(packed.table.strings.len(), 4);
+        assert_eq!(packed.table_len(), 4);
         let json = serde_json::to_string(&packed).expect("serialize");
         let back: PackedIssued = serde_json::from_str(&json).expect("deserialize");
         assert_eq!(back, packed);
