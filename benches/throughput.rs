@@ -131,6 +131,7 @@ fn scan_in_process(inventory: &vendortrail::source::Inventory, catalog: &Path) -
         dedupe_window: vendortrail::dedupe::DEFAULT_WINDOW,
         watch: None,
         pack_after: vendortrail::usage::QUIET_AFTER,
+        spill_after: vendortrail::usage::RUN_BYTES,
     };
     best_of(|| {
         let started = Instant::now();

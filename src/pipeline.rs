@@ -45,6 +45,9 @@ pub struct ScanContext<'a> {
     /// ([`crate::usage::QUIET_AFTER`]; tests pack sooner to show that
     /// packing changes no result).
     pub pack_after: i64,
+    /// Bytes of packed records after which they are spilled to disk
+    /// ([`crate::usage::RUN_BYTES`]; tests spill sooner).
+    pub spill_after: usize,
 }
 
 /// Objects per batch. Batches bound how far apart in delivery time
@@ -208,7 +211,10 @@ impl<'a> Scanner<'a> {
             first.merge(std::mem::take(&mut *state));
         }
         if let Some(now) = delivered.or_else(|| first.latest_event_time()) {
-            first.pack_quiet(now.saturating_sub(self.ctx.pack_after));
+            first.pack_quiet(
+                now.saturating_sub(self.ctx.pack_after),
+                self.ctx.spill_after,
+            );
         }
     }
 }
@@ -751,6 +757,7 @@ mod tests {
         filters: &'a Filters,
         mapper: &'a ActionMapper,
         pack_after: i64,
+        spill_after: usize,
     ) -> ScanContext<'a> {
         ScanContext {
             filters,
@@ -758,43 +765,78 @@ mod tests {
             dedupe_window: 86_400,
             watch: None,
             pack_after,
+            spill_after,
         }
     }
 
+    /// What a scan packed and spilled by its end.
+    #[derive(Debug, PartialEq)]
+    struct Packing {
+        sessions: usize,
+        issued: usize,
+        runs: usize,
+    }
+
     /// Scans local files, packing what has been quiet for `pack_after`
-    /// seconds: the JSON report, and how many sessions and issued
-    /// credentials were packed by the end of the scan.
-    fn scan_packing(root: &std::path::Path, pack_after: i64) -> (String, usize, usize) {
+    /// seconds and spilling packed records past `spill_after` bytes: the
+    /// JSON report, and what was packed and spilled.
+    fn scan_packing(
+        root: &std::path::Path,
+        pack_after: i64,
+        spill_after: usize,
+    ) -> (String, Packing) {
         let inventory = local::discover(&[root.to_path_buf()], &Filters::default());
         let (filters, mapper) = (Filters::default(), ActionMapper::new(None));
-        let ctx = context(&filters, &mapper, pack_after);
+        let ctx = context(&filters, &mapper, pack_after, spill_after);
         let usage = scan(&inventory, None, &ctx, &Progress::hidden());
-        let sessions = usage
-            .principals
-            .values()
-            .map(|p| p.quiet_sessions.len())
-            .sum();
-        let issued = usage.settled_issued.len();
-        (json_of(&inventory, usage), sessions, issued)
+        let packing = Packing {
+            sessions: usage
+                .principals
+                .values()
+                .map(|p| p.quiet_sessions.len())
+                .sum(),
+            issued: usage.settled_issued.len(),
+            runs: usage
+                .principals
+                .values()
+                .map(|p| p.quiet_sessions.runs())
+                .sum::<usize>()
+                + usage.settled_issued.runs(),
+        };
+        (json_of(&inventory, usage), packing)
     }
 
     /// Packing sessions and issued credentials changes no result, however
-    /// finely it splits sessions into fragments: packing everything after
-    /// every batch, after ten minutes of quiet, or never give one report.
+    /// finely it splits sessions into fragments and spills them to disk:
+    /// packing everything after every batch, after ten minutes of quiet, or
+    /// never, and spilling after every record, every few, or past the
+    /// product's megabyte, give one report.
     #[test]
-    fn packing_what_went_quiet_changes_no_result() {
+    fn packing_and_spilling_change_no_result() {
         let logs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/corpus/AWSLogs");
-        let (never, sessions, issued) = scan_packing(&logs, i64::MAX);
-        assert_eq!((sessions, issued), (0, 0));
-        for pack_after in [0, 600] {
-            let (packing, sessions, issued) = scan_packing(&logs, pack_after);
+        let (never, packing) = scan_packing(&logs, i64::MAX, crate::usage::RUN_BYTES);
+        let none = Packing {
+            sessions: 0,
+            issued: 0,
+            runs: 0,
+        };
+        assert_eq!(packing, none);
+        for (pack_after, spill_after) in
+            [(0, crate::usage::RUN_BYTES), (600, 0), (0, 0), (600, 700)]
+        {
+            let (report, packing) = scan_packing(&logs, pack_after, spill_after);
             assert!(
-                sessions > 0 && issued > 0,
-                "{pack_after}: {sessions} {issued}"
+                packing.sessions > 0 && packing.issued > 0,
+                "{pack_after}: {packing:?}"
+            );
+            assert_eq!(
+                packing.runs > 0,
+                spill_after < crate::usage::RUN_BYTES,
+                "{spill_after}: {packing:?}"
             );
             assert!(
-                packing == never,
-                "pack_after {pack_after} changed the report"
+                report == never,
+                "pack_after {pack_after}, spill_after {spill_after} changed the report"
             );
         }
     }
@@ -821,10 +863,10 @@ mod tests {
         for (i, file) in files.iter().enumerate() {
             std::fs::copy(file, flat.path().join(format!("export-{i:04}.json.gz"))).expect("copy");
         }
-        let (never, _, _) = scan_packing(flat.path(), i64::MAX);
-        let (packing, sessions, issued) = scan_packing(flat.path(), 600);
-        assert!(sessions > 0 && issued > 0, "{sessions} {issued}");
-        assert!(packing == never, "packing changed the report");
+        let (never, _) = scan_packing(flat.path(), i64::MAX, crate::usage::RUN_BYTES);
+        let (report, packing) = scan_packing(flat.path(), 600, crate::usage::RUN_BYTES);
+        assert!(packing.sessions > 0 && packing.issued > 0, "{packing:?}");
+        assert!(report == never, "packing changed the report");
     }
 
     /// A stream of the files behind `objects[i]` for the indexes given, in order.
@@ -847,7 +889,12 @@ mod tests {
     fn a_cached_scan_with_late_objects_equals_a_cold_scan() {
         let (full, paths) = corpus_as_s3();
         let (filters, mapper) = (Filters::default(), ActionMapper::new(None));
-        let ctx = context(&filters, &mapper, crate::usage::QUIET_AFTER);
+        let ctx = context(
+            &filters,
+            &mapper,
+            crate::usage::QUIET_AFTER,
+            crate::usage::RUN_BYTES,
+        );
         let all: Vec<usize> = (0..full.objects.len()).collect();
         let cold = scan(
             &full,
@@ -993,6 +1040,7 @@ mod tests {
                 dedupe_window: 86_400,
                 watch: None,
                 pack_after: crate::usage::QUIET_AFTER,
+                spill_after: crate::usage::RUN_BYTES,
             };
             let usage = scan(&inventory, None, &ctx, &Progress::hidden());
             let report = Report::build(Vec::new(), &inventory, usage, filters, CatalogUse::Rules);

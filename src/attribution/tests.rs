@@ -409,6 +409,7 @@ fn report_watching(records: Vec<Value>, watch: Option<&memchr::memmem::Finder<'_
         dedupe_window: 86_400,
         watch,
         pack_after: crate::usage::QUIET_AFTER,
+        spill_after: crate::usage::RUN_BYTES,
     };
     let usage = scan(&inventory, None, &ctx, &Progress::hidden());
     Report::build(Vec::new(), &inventory, usage, filters, CatalogUse::Rules)

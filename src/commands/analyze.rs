@@ -113,6 +113,7 @@ pub fn scan_watching(
         dedupe_window,
         watch: finder.as_ref(),
         pack_after: crate::usage::QUIET_AFTER,
+        spill_after: crate::usage::RUN_BYTES,
     };
     // `who` keeps the events it watches, which entries do not hold: it
     // reads every object.

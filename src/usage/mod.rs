@@ -19,6 +19,7 @@ pub mod bounded;
 pub mod packed;
 mod packed_codec;
 pub mod packed_issued;
+pub mod spill;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -33,6 +34,7 @@ use crate::time::Timestamp;
 
 pub use bounded::{BoundedSet, DistinctCount, Smallest};
 pub use packed::{PackedSessions, QUIET_AFTER, SessionList};
+pub use packed_codec::RUN_BYTES;
 pub use packed_issued::{IssuedList, PackedIssued};
 
 /// Sample event ids kept per action.
@@ -585,8 +587,12 @@ impl Usage {
     /// and the credentials issued before it ([`packed_issued`]): what the
     /// scan holds as values is then what was in use lately, whatever the
     /// length of the trail.
-    pub fn pack_quiet(&mut self, before: Timestamp) {
+    ///
+    /// Past `run_bytes` of packed records, a buffer is spilled to the spill
+    /// file ([`spill`]).
+    pub fn pack_quiet(&mut self, before: Timestamp, run_bytes: usize) {
         let settled = &mut self.settled_issued;
+        settled.set_run_bytes(run_bytes);
         self.issued.retain(|_, issued| {
             let old = issued.time.is_none_or(|t| t < before);
             if old {
@@ -598,6 +604,7 @@ impl Usage {
             let quiet = principal
                 .sessions
                 .extract_if(|_, s| s.counts.last_seen.is_none_or(|t| t < before));
+            principal.quiet_sessions.set_run_bytes(run_bytes);
             for (key, session) in quiet {
                 principal
                     .quiet_sessions
@@ -608,6 +615,43 @@ impl Usage {
             if principal.sessions.capacity() > 4 * open.max(16) {
                 principal.sessions.shrink_to_fit();
             }
+        }
+        self.spill_over_budget(2 * run_bytes);
+    }
+
+    /// Spills the largest packed buffers until those held in memory take
+    /// `budget` bytes at most: each buffer spills by itself past its own
+    /// limit, but many principals each under it would add up.
+    fn spill_over_budget(&mut self, budget: usize) {
+        let mut held: usize = self.settled_issued.packed_bytes()
+            + self
+                .principals
+                .values()
+                .map(|p| p.quiet_sessions.packed_bytes())
+                .sum::<usize>();
+        while held > budget {
+            let largest = self
+                .principals
+                .values_mut()
+                .map(|p| &mut p.quiet_sessions)
+                .max_by_key(|q| q.packed_bytes());
+            let before = match largest {
+                Some(q) if q.packed_bytes() >= self.settled_issued.packed_bytes() => {
+                    let before = q.packed_bytes();
+                    q.spill();
+                    before - q.packed_bytes()
+                }
+                _ => {
+                    let before = self.settled_issued.packed_bytes();
+                    self.settled_issued.spill();
+                    before - self.settled_issued.packed_bytes()
+                }
+            };
+            // Nothing left to spill, or spilling is off.
+            if before == 0 {
+                return;
+            }
+            held -= before;
         }
     }
 
@@ -915,7 +959,7 @@ mod tests {
         usage
             .principals
             .insert("arn:aws:iam::1:role/R".into(), role);
-        usage.pack_quiet(200);
+        usage.pack_quiet(200, packed_codec::RUN_BYTES);
         let role = &usage.principals["arn:aws:iam::1:role/R"];
         let open: Vec<&str> = role.sessions.keys().map(String::as_str).collect();
         assert_eq!(open, ["ASIANEW"]);

@@ -348,14 +348,16 @@ mod tests {
             }
         }
 
-        /// Packing some fragments and leaving others open gives the same
-        /// sessions as merging them all in memory.
+        /// Packing some fragments (spilled or not) and leaving others open
+        /// gives the same sessions as merging them all in memory.
         #[test]
         fn the_list_equals_the_in_memory_merge(
             fragments in proptest::collection::vec(
-                ("ASIA[A-C]", arb_session(), any::<bool>()), 0..10)
+                ("ASIA[A-C]", arb_session(), any::<bool>()), 0..10),
+            run_bytes in prop_oneof![Just(0), Just(60), Just(super::super::RUN_BYTES)],
         ) {
-            let mut packed = PackedSessions::default();
+            // Spilled after every record, every few, or not at all.
+            let mut packed = PackedSessions::default().with_run_bytes(run_bytes);
             let mut open: std::collections::BTreeMap<String, SessionUsage> = Default::default();
             let mut expected: std::collections::BTreeMap<String, SessionUsage> = Default::default();
             for (key, s, pack) in fragments {

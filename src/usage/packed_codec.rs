@@ -9,16 +9,18 @@
 //! Only ever read back by the process that wrote it, so a malformed record
 //! is a bug, and panics; serde writes the values, never the bytes.
 
+use std::borrow::Cow;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+use super::spill::{self, RunReader, Span};
 use crate::hash::FastMap;
 
 /// How one kind of value is packed.
-pub trait Codec {
+pub trait Codec: Default {
     /// The value, unpacked. Its key is the first string of its record.
     type Value;
     /// Writes the record of `value` (without its length).
@@ -29,21 +31,52 @@ pub trait Codec {
     fn combine(values: Vec<Self::Value>) -> Self::Value;
 }
 
+/// Bytes of records a [`Packed`] holds before it spills them as a sorted
+/// run ([`super::spill`]).
+pub const RUN_BYTES: usize = 1 << 20;
+
+/// Records of one key in a sorted run or list, every how many of them
+/// [`List`] remembers a key and where it is, to find a key in the file.
+const INDEX_EVERY: usize = 64;
+
+/// Runs of one level merged into one of the next: spilled runs are merged
+/// in tiers, so a buffer has a few runs per level, whatever the length of
+/// the trail, and each record is rewritten once per level.
+const RUNS_PER_LEVEL: usize = 8;
+
 /// Values packed one after another, in packing order; a key may be there
-/// more than once.
+/// more than once. Past [`RUN_BYTES`] of them (or when
+/// [`Packed::spill`] is called), they are sorted by key (one record per
+/// key) and spilled to the spill file as a run.
 #[derive(Debug, Clone, Default)]
 pub struct Packed<C> {
     bytes: Vec<u8>,
-    count: usize,
+    /// Records in `bytes`.
+    held: usize,
     table: Table,
+    /// Spilled runs, each sorted by key with one record per key.
+    runs: Vec<Run>,
+    /// [`RUN_BYTES`] unless set (tests); `usize::MAX` once spilling failed.
+    run_bytes: Option<usize>,
     codec: PhantomData<C>,
+}
+
+/// A sorted run in the spill file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Run {
+    span: Span,
+    /// Records (keys) in it.
+    count: usize,
+    /// How many merges made it (0: spilled from memory).
+    level: u32,
 }
 
 impl<C> PartialEq for Packed<C> {
     fn eq(&self, other: &Self) -> bool {
         self.bytes == other.bytes
-            && self.count == other.count
+            && self.held == other.held
             && self.table.strings == other.table.strings
+            && self.runs == other.runs
     }
 }
 
@@ -54,7 +87,99 @@ impl<C: Codec> Packed<C> {
         C::write(value, &mut record, &mut self.table);
         write_len(&mut self.bytes, record.len());
         self.bytes.extend_from_slice(&record);
-        self.count += 1;
+        self.held += 1;
+        if self.bytes.len() >= self.run_bytes.unwrap_or(RUN_BYTES) {
+            self.spill();
+        }
+    }
+
+    /// Spills runs past `bytes` of records instead of [`RUN_BYTES`].
+    pub fn with_run_bytes(mut self, bytes: usize) -> Self {
+        self.run_bytes = Some(bytes);
+        self
+    }
+
+    /// [`Packed::with_run_bytes`] in place, unless spilling failed before.
+    pub fn set_run_bytes(&mut self, bytes: usize) {
+        if self.run_bytes != Some(usize::MAX) {
+            self.run_bytes = Some(bytes);
+        }
+    }
+
+    /// Sorts the records held in memory and writes them to the spill file
+    /// as a run, then merges a level's runs when it has
+    /// [`RUNS_PER_LEVEL`]. Without a spill file, nothing changes (and the
+    /// buffer stops trying).
+    pub fn spill(&mut self) {
+        if self.held == 0 || self.run_bytes == Some(usize::MAX) {
+            return;
+        }
+        let Some(file) = spill::file() else {
+            self.run_bytes = Some(usize::MAX);
+            return;
+        };
+        let (bytes, starts) = index_by_key::<C>(std::mem::take(&mut self.bytes), &mut self.table);
+        let mut writer = file.writer();
+        let written = starts.iter().try_for_each(|&start| {
+            let record = record_at(&bytes, start);
+            let mut len = Vec::with_capacity(10);
+            write_len(&mut len, record.len());
+            writer.write(&len)?;
+            writer.write(record)
+        });
+        match written.and_then(|()| writer.finish()) {
+            Ok(span) => {
+                self.runs.push(Run {
+                    span,
+                    count: starts.len(),
+                    level: 0,
+                });
+                self.held = 0;
+                self.merge_full_levels();
+            }
+            // The file is full or gone: keep the records (one per key, as
+            // sorted), stop spilling.
+            Err(_) => {
+                for &start in &starts {
+                    let record = record_at(&bytes, start);
+                    write_len(&mut self.bytes, record.len());
+                    self.bytes.extend_from_slice(record);
+                }
+                self.held = starts.len();
+                self.run_bytes = Some(usize::MAX);
+            }
+        }
+    }
+
+    /// Merges the runs of any level that has [`RUNS_PER_LEVEL`] of them
+    /// into one run of the next level.
+    fn merge_full_levels(&mut self) {
+        let mut level = 0;
+        loop {
+            let of_level: Vec<Run> = self
+                .runs
+                .iter()
+                .copied()
+                .filter(|r| r.level == level)
+                .collect();
+            if of_level.len() < RUNS_PER_LEVEL {
+                if self.runs.iter().any(|r| r.level > level) {
+                    level += 1;
+                    continue;
+                }
+                return;
+            }
+            let Some((span, count)) = merge_runs::<C>(&of_level, &mut self.table, None) else {
+                // Left as they are: read back merged when the list is built.
+                return;
+            };
+            self.runs.retain(|r| r.level != level);
+            self.runs.push(Run {
+                span,
+                count,
+                level: level + 1,
+            });
+        }
     }
 
     /// Takes over `other`'s values.
@@ -71,17 +196,18 @@ impl<C: Codec> Packed<C> {
         }
     }
 
-    /// Records packed (a key packed twice counts twice).
+    /// Records packed: a key packed twice counts twice, unless the two
+    /// were combined in a run.
     pub fn len(&self) -> usize {
-        self.count
+        self.held + self.runs.iter().map(|r| r.count).sum::<usize>()
     }
 
     /// Whether nothing is packed.
     pub fn is_empty(&self) -> bool {
-        self.count == 0
+        self.len() == 0
     }
 
-    /// Bytes held by the records (without the table).
+    /// Bytes held in memory by the records (without the table).
     pub fn packed_bytes(&self) -> usize {
         self.bytes.len()
     }
@@ -91,12 +217,25 @@ impl<C: Codec> Packed<C> {
         self.table.strings.len()
     }
 
-    /// The values, in packing order.
+    /// Runs spilled to the spill file.
+    pub fn runs(&self) -> usize {
+        self.runs.len()
+    }
+
+    /// The values: the spilled runs' in key order, then the others in
+    /// packing order.
     pub fn iter(&self) -> impl Iterator<Item = C::Value> + '_ {
-        Records(&self.bytes).map(|record| C::read(record, &self.table))
+        let spilled = self.runs.iter().flat_map(move |run| {
+            let file = spill::file().expect("runs were spilled to it");
+            let mut reader = RunReader::new(file, run.span);
+            std::iter::from_fn(move || {
+                let record = reader.next_record()?;
+                Some(C::read(record, &self.table))
+            })
+        });
+        spilled.chain(Records(&self.bytes).map(|record| C::read(record, &self.table)))
     }
 }
-
 impl<C: Codec> Serialize for Packed<C>
 where
     C::Value: Serialize,
@@ -121,70 +260,111 @@ where
     }
 }
 
+/// Sorts the records of `bytes` by key, with one record per key: where a
+/// key has several, [`Codec::combine`] makes one, appended to the bytes
+/// (the ones it replaces stay behind, unreferenced). Returns the bytes and
+/// each key's start, in key order. The records are indexed where they are,
+/// not copied into order, so this needs the bytes and an index, not twice
+/// the bytes.
+fn index_by_key<C: Codec>(mut bytes: Vec<u8>, table: &mut Table) -> (Vec<u8>, Vec<usize>) {
+    let mut starts = Vec::new();
+    let mut rest: &[u8] = &bytes;
+    while !rest.is_empty() {
+        starts.push(bytes.len() - rest.len());
+        let len = read_uvarint(&mut rest) as usize;
+        rest = &rest[len..];
+    }
+    let key_at = |start: usize| key_of(record_at(&bytes, start));
+    // Stable: the records of one key stay in packing order.
+    starts.sort_by(|&a, &b| key_at(a).cmp(key_at(b)));
+    let base = bytes.len();
+    let mut combined = Vec::new();
+    let mut index = Vec::with_capacity(starts.len());
+    for group in starts.chunk_by(|&a, &b| key_at(a) == key_at(b)) {
+        match group {
+            [start] => index.push(*start),
+            _ => {
+                index.push(base + combined.len());
+                let values = group
+                    .iter()
+                    .map(|&s| C::read(record_at(&bytes, s), table))
+                    .collect();
+                let mut record = Vec::new();
+                C::write(&C::combine(values), &mut record, table);
+                write_len(&mut combined, record.len());
+                combined.extend_from_slice(&record);
+            }
+        }
+    }
+    bytes.extend_from_slice(&combined);
+    bytes.shrink_to_fit();
+    (bytes, index)
+}
+
 /// Values packed one per key, sorted by key, each unpacked when it is
-/// looked up or iterated, so the report holds them at their packed size.
+/// looked up or iterated: in memory, or, when the packed values were
+/// spilled, in one sorted run of the spill file with every
+/// [`INDEX_EVERY`]-th key remembered.
 #[derive(Debug, Clone, Default)]
 pub struct List<C> {
     bytes: Vec<u8>,
-    /// Where each key's record starts, in key order.
+    /// Where each key's record starts in `bytes`, in key order.
     starts: Vec<usize>,
+    file_run: Option<FileRun>,
     table: Table,
     codec: PhantomData<C>,
+}
+
+/// A [`List`]'s values in the spill file.
+#[derive(Debug, Clone)]
+struct FileRun {
+    span: Span,
+    count: usize,
+    /// Every [`INDEX_EVERY`]-th key and where its record starts.
+    index: Vec<(Box<str>, u64)>,
 }
 
 impl<C: Codec> List<C> {
     /// The list of the packed values and of those still held as values:
     /// one per key, [`Codec::combine`] making one of a key's several.
-    ///
-    /// The records are indexed in key order where they are, not copied into
-    /// it, so the peak of building a report is the packed bytes and an
-    /// index, not twice them. A combined record is appended; the ones it
-    /// replaces stay behind, unreferenced.
     pub fn build(packed: Packed<C>, held: impl IntoIterator<Item = C::Value>) -> List<C> {
         let mut packed = packed;
         for value in held {
             packed.push(&value);
         }
-        let Packed {
-            mut bytes,
-            mut table,
-            ..
-        } = packed;
-        let mut starts = Vec::new();
-        let mut rest: &[u8] = &bytes;
-        while !rest.is_empty() {
-            starts.push(bytes.len() - rest.len());
-            let len = read_uvarint(&mut rest) as usize;
-            rest = &rest[len..];
-        }
-        let key_at = |start: usize| key_of(record_at(&bytes, start));
-        // Stable: the records of one key stay in packing order.
-        starts.sort_by(|&a, &b| key_at(a).cmp(key_at(b)));
-        let base = bytes.len();
-        let mut combined = Vec::new();
-        let mut index = Vec::with_capacity(starts.len());
-        for group in starts.chunk_by(|&a, &b| key_at(a) == key_at(b)) {
-            match group {
-                [start] => index.push(*start),
-                _ => {
-                    index.push(base + combined.len());
-                    let values = group
-                        .iter()
-                        .map(|&s| C::read(record_at(&bytes, s), &table))
-                        .collect();
-                    let mut record = Vec::new();
-                    C::write(&C::combine(values), &mut record, &mut table);
-                    write_len(&mut combined, record.len());
-                    combined.extend_from_slice(&record);
-                }
+        if !packed.runs.is_empty() {
+            packed.spill();
+            let mut table = packed.table.clone();
+            let mut index = Vec::new();
+            if packed.held == 0
+                && let Some((span, count)) =
+                    merge_runs::<C>(&packed.runs, &mut table, Some(&mut index))
+            {
+                table.freeze();
+                return List {
+                    bytes: Vec::new(),
+                    starts: Vec::new(),
+                    file_run: Some(FileRun { span, count, index }),
+                    table,
+                    codec: PhantomData,
+                };
             }
+            // The spill file failed: everything back into memory.
+            let mut in_memory = Packed::<C>::default().with_run_bytes(usize::MAX);
+            for value in packed.iter() {
+                in_memory.push(&value);
+            }
+            packed = in_memory;
         }
-        bytes.extend_from_slice(&combined);
-        bytes.shrink_to_fit();
+        let Packed {
+            bytes, mut table, ..
+        } = packed;
+        let (bytes, starts) = index_by_key::<C>(bytes, &mut table);
         table.freeze();
         List {
             bytes,
-            starts: index,
+            starts,
+            file_run: None,
             table,
             codec: PhantomData,
         }
@@ -192,39 +372,83 @@ impl<C: Codec> List<C> {
 
     /// The value of one key.
     pub fn get(&self, key: &str) -> Option<C::Value> {
-        let at = self.position(key)?;
-        Some(C::read(self.record(at), &self.table))
+        match &self.file_run {
+            None => {
+                let at = self.position(key)?;
+                Some(C::read(
+                    record_at(&self.bytes, self.starts[at]),
+                    &self.table,
+                ))
+            }
+            Some(run) => {
+                let record = find_in_file(run, key)?;
+                Some(C::read(&record, &self.table))
+            }
+        }
     }
 
     /// Whether a key is in the list.
     pub fn contains_key(&self, key: &str) -> bool {
-        self.position(key).is_some()
+        match &self.file_run {
+            None => self.position(key).is_some(),
+            Some(run) => find_in_file(run, key).is_some(),
+        }
     }
 
     /// Every value, by key.
     pub fn iter(&self) -> ListIter<'_, C> {
+        let inner = match &self.file_run {
+            None => Inner::Memory {
+                starts: self.starts.iter(),
+                bytes: &self.bytes,
+            },
+            Some(run) => Inner::File(RunReader::new(
+                spill::file().expect("the list was spilled to it"),
+                run.span,
+            )),
+        };
         ListIter {
-            starts: self.starts.iter(),
-            bytes: &self.bytes,
+            inner,
             table: &self.table,
             codec: PhantomData,
         }
     }
 
     /// Every record, by key, still packed, with the table to read it.
-    pub fn records(&self) -> (impl Iterator<Item = &[u8]>, &Table) {
-        let records = self.starts.iter().map(|&s| record_at(&self.bytes, s));
+    pub fn records(&self) -> (Box<dyn Iterator<Item = Cow<'_, [u8]>> + '_>, &Table) {
+        let records: Box<dyn Iterator<Item = Cow<'_, [u8]>> + '_> = match &self.file_run {
+            None => Box::new(
+                self.starts
+                    .iter()
+                    .map(|&s| Cow::Borrowed(record_at(&self.bytes, s))),
+            ),
+            Some(run) => {
+                let mut reader =
+                    RunReader::new(spill::file().expect("the list was spilled to it"), run.span);
+                Box::new(std::iter::from_fn(move || {
+                    reader.next_record().map(|r| Cow::Owned(r.to_vec()))
+                }))
+            }
+        };
         (records, &self.table)
     }
 
     /// How many keys.
     pub fn len(&self) -> usize {
-        self.starts.len()
+        match &self.file_run {
+            None => self.starts.len(),
+            Some(run) => run.count,
+        }
     }
 
     /// Whether there are none.
     pub fn is_empty(&self) -> bool {
-        self.starts.is_empty()
+        self.len() == 0
+    }
+
+    /// Whether the values are in the spill file.
+    pub fn is_spilled(&self) -> bool {
+        self.file_run.is_some()
     }
 
     fn position(&self, key: &str) -> Option<usize> {
@@ -232,26 +456,107 @@ impl<C: Codec> List<C> {
             .binary_search_by(|&start| key_of(record_at(&self.bytes, start)).cmp(key))
             .ok()
     }
+}
 
-    fn record(&self, at: usize) -> &[u8] {
-        record_at(&self.bytes, self.starts[at])
+/// Merges sorted runs into one sorted run at the end of the spill file,
+/// combining a key's records from several runs, and returns it with its
+/// number of records; with `index`, every [`INDEX_EVERY`]-th key and where
+/// its record starts. `None` if the spill file failed.
+fn merge_runs<C: Codec>(
+    runs: &[Run],
+    table: &mut Table,
+    mut index: Option<&mut Vec<(Box<str>, u64)>>,
+) -> Option<(Span, usize)> {
+    let file = spill::file()?;
+    let mut readers: Vec<RunReader> = runs.iter().map(|r| RunReader::new(file, r.span)).collect();
+    let mut heads: Vec<Option<Vec<u8>>> = readers
+        .iter_mut()
+        .map(|r| r.next_record().map(<[u8]>::to_vec))
+        .collect();
+    let mut writer = file.writer();
+    let mut count = 0;
+    let mut len = Vec::with_capacity(10);
+    while let Some(key) = heads.iter().flatten().map(|h| key_of(h)).min() {
+        let key = key.to_owned();
+        let mut group = Vec::new();
+        for (head, reader) in heads.iter_mut().zip(&mut readers) {
+            if head.as_deref().is_some_and(|h| key_of(h) == key) {
+                group.push(head.take().expect("checked"));
+                *head = reader.next_record().map(<[u8]>::to_vec);
+            }
+        }
+        let record = match group.len() {
+            1 => group.pop().expect("one"),
+            _ => {
+                let values = group.iter().map(|r| C::read(r, table)).collect();
+                let mut record = Vec::new();
+                C::write(&C::combine(values), &mut record, table);
+                record
+            }
+        };
+        if let Some(index) = index.as_deref_mut()
+            && count % INDEX_EVERY == 0
+        {
+            index.push((key.into_boxed_str(), writer.position()));
+        }
+        count += 1;
+        len.clear();
+        write_len(&mut len, record.len());
+        writer.write(&len).ok()?;
+        writer.write(&record).ok()?;
     }
+    let span = writer.finish().ok()?;
+    Some((span, count))
+}
+
+/// The record of `key` in a spilled list: the block of records between two
+/// remembered keys is read and searched.
+fn find_in_file(run: &FileRun, key: &str) -> Option<Vec<u8>> {
+    let after = run.index.partition_point(|(k, _)| &**k <= key);
+    let from = run.index.get(after.checked_sub(1)?)?.1;
+    let to = run
+        .index
+        .get(after)
+        .map_or(run.span.offset + run.span.len, |e| e.1);
+    let file = spill::file().expect("the list was spilled to it");
+    let mut reader = RunReader::new(
+        file,
+        Span {
+            offset: from,
+            len: to - from,
+        },
+    );
+    while let Some(record) = reader.next_record() {
+        match key_of(record).cmp(key) {
+            std::cmp::Ordering::Equal => return Some(record.to_vec()),
+            std::cmp::Ordering::Greater => return None,
+            std::cmp::Ordering::Less => {}
+        }
+    }
+    None
 }
 
 /// The values of a [`List`], unpacked one at a time.
 #[derive(Debug)]
 pub struct ListIter<'a, C> {
-    starts: std::slice::Iter<'a, usize>,
-    bytes: &'a [u8],
+    inner: Inner<'a>,
     table: &'a Table,
     codec: PhantomData<C>,
+}
+
+#[derive(Debug, Clone)]
+enum Inner<'a> {
+    Memory {
+        starts: std::slice::Iter<'a, usize>,
+        bytes: &'a [u8],
+    },
+    File(RunReader),
 }
 
 impl<C> Clone for ListIter<'_, C> {
     fn clone(&self) -> Self {
         ListIter {
-            starts: self.starts.clone(),
-            bytes: self.bytes,
+            inner: self.inner.clone(),
             table: self.table,
             codec: PhantomData,
         }
@@ -262,8 +567,13 @@ impl<C: Codec> Iterator for ListIter<'_, C> {
     type Item = C::Value;
 
     fn next(&mut self) -> Option<C::Value> {
-        let start = *self.starts.next()?;
-        Some(C::read(record_at(self.bytes, start), self.table))
+        match &mut self.inner {
+            Inner::Memory { starts, bytes } => {
+                let start = *starts.next()?;
+                Some(C::read(record_at(bytes, start), self.table))
+            }
+            Inner::File(reader) => Some(C::read(reader.next_record()?, self.table)),
+        }
     }
 }
 
@@ -354,7 +664,7 @@ pub fn read_str<'a>(input: &mut &'a [u8]) -> &'a str {
 }
 
 /// Writes a length.
-fn write_len(out: &mut Vec<u8>, len: usize) {
+pub fn write_len(out: &mut Vec<u8>, len: usize) {
     write_uvarint(out, len as u64);
 }
 

@@ -89,7 +89,7 @@ impl IssuedList {
         let (records, table) = self.records();
         records
             .filter(move |record| role_of(record, table).is_some_and(&wanted))
-            .map(move |record| read_record(record, table))
+            .map(move |record| read_record(&record, table))
     }
 }
 
@@ -307,9 +307,11 @@ mod tests {
         /// and the role filter agree with it.
         #[test]
         fn the_list_keeps_the_preferred_copy_of_each_key(
-            records in proptest::collection::vec((arb_issued(), any::<bool>()), 0..12)
+            records in proptest::collection::vec((arb_issued(), any::<bool>()), 0..12),
+            run_bytes in prop_oneof![Just(0), Just(100), Just(super::super::RUN_BYTES)],
         ) {
-            let mut packed = PackedIssued::default();
+            // Spilled after every record, every few, or not at all.
+            let mut packed = PackedIssued::default().with_run_bytes(run_bytes);
             let mut held: std::collections::BTreeMap<Box<str>, IssuedSession> = Default::default();
             let mut expected: std::collections::BTreeMap<Box<str>, IssuedSession> = Default::default();
             for (r, pack) in records {
@@ -345,9 +347,8 @@ mod tests {
         }
     }
 
-    #[test]
-    fn repeated_strings_are_written_once() {
-        let record = |key: &str| IssuedSession {
+    fn record(key: &str) -> IssuedSession {
+        IssuedSession {
             access_key_id: key.into(),
             via: "AssumeRole".into(),
             role_arn: Some("arn:aws:iam::111111111111:role/VendorAccess".into()),
@@ -365,7 +366,49 @@ mod tests {
             event_id: None,
             recipient_account: Some("111111111111".into()),
             source_ip: None,
-        };
+        }
+    }
+
+    /// A list merged from many spilled runs finds every key through its
+    /// sparse index, and no key that is not there: before the first, between
+    /// two, after the last.
+    #[test]
+    fn a_spilled_list_finds_each_key_through_its_index() {
+        let mut packed = PackedIssued::default().with_run_bytes(2_000);
+        // Keys 0, 2, 4, ... 1998, pushed out of order, some twice.
+        for i in (0..1000).rev().chain(0..100) {
+            packed.push(&record(&format!("ASIA{:06}", 2 * i)));
+        }
+        // About 40 KB in runs of 2 KB, merged in tiers of eight: a few runs
+        // are left, not twenty.
+        assert!((2..16).contains(&packed.runs()), "{}", packed.runs());
+        let list = IssuedList::build(packed, []);
+        assert!(list.is_spilled());
+        assert_eq!(list.len(), 1000);
+        for i in 0..1000 {
+            let key = format!("ASIA{:06}", 2 * i);
+            assert_eq!(
+                list.get(&key).map(|r| r.access_key_id),
+                Some(key.clone().into())
+            );
+            assert!(list.contains_key(&key));
+            assert!(!list.contains_key(&format!("ASIA{:06}", 2 * i + 1)), "{i}");
+        }
+        assert!(!list.contains_key("ASIA"));
+        assert!(!list.contains_key("ASIB"));
+        let keys: Vec<Box<str>> = list.iter().map(|r| r.access_key_id).collect();
+        let mut sorted = keys.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(keys, sorted);
+        assert_eq!(
+            list.for_roles(|r| r.ends_with("/VendorAccess")).count(),
+            1000
+        );
+    }
+
+    #[test]
+    fn repeated_strings_are_written_once() {
         let mut packed = PackedIssued::default();
         packed.push(&record("ASIAAAAAAAAAAAAAAAA1"));
         let one = packed.packed_bytes();
