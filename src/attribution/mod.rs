@@ -702,8 +702,8 @@ impl<'a> Attributor<'a, '_> {
                 // owner's copy of a cross-account AssumeRole. The key it
                 // issued leads to whoever made the call (a chain).
                 None => {
-                    for (key, records) in &p.issued_keys {
-                        if let Opener::Party(party, _) = self.opener(key, 0) {
+                    for (key, records) in p.issued_keys.iter() {
+                        if let Opener::Party(party, _) = self.opener(&key, 0) {
                             let ledger = self.ledger(&party);
                             ledger.principals.insert(p.arn.clone());
                             ledger.events += records;
@@ -726,8 +726,8 @@ impl<'a> Attributor<'a, '_> {
                 // provider's party.
                 let mut keyed = 0;
                 let mut parties = BTreeSet::new();
-                for (key, records) in &p.issued_keys {
-                    if let Opener::Party(party, _) = self.opener(key, 0) {
+                for (key, records) in p.issued_keys.iter() {
+                    if let Opener::Party(party, _) = self.opener(&key, 0) {
                         keyed += records;
                         parties.insert(party.clone());
                         let ledger = self.ledger(&party);

@@ -34,7 +34,7 @@ use crate::time::Timestamp;
 
 pub use bounded::{BoundedSet, DistinctCount, Smallest};
 pub use packed::{PackedSessions, QUIET_AFTER, SessionList};
-pub use packed_codec::RUN_BYTES;
+pub use packed_codec::{KeyCountCodec, List, Packed, RUN_BYTES, Spill};
 pub use packed_issued::{IssuedList, PackedIssued};
 
 /// Sample event ids kept per action.
@@ -246,7 +246,9 @@ pub struct PrincipalUsage {
     /// a cross-account AssumeRole) and for a web identity provider: the
     /// temporary keys its calls issued, with how many records issued each,
     /// so attribution can follow each key to whoever made the call.
-    pub issued_keys: BTreeMap<String, u64>,
+    /// One record per issuing record, packed ([`packed_codec::Packed`]):
+    /// there are as many as sessions opened from outside.
+    pub issued_keys: Packed<KeyCountCodec>,
     /// Events an AWS service made for it (`invokedBy`) or raised
     /// (`AwsServiceEvent`).
     pub service_made: u64,
@@ -262,7 +264,7 @@ impl PrincipalUsage {
             sessions: FastMap::default(),
             quiet_sessions: PackedSessions::default(),
             recipient_accounts: BTreeSet::new(),
-            issued_keys: BTreeMap::new(),
+            issued_keys: Packed::default(),
             service_made: 0,
         }
     }
@@ -272,9 +274,7 @@ impl PrincipalUsage {
         self.accounts.extend(other.accounts);
         self.recipient_accounts.extend(other.recipient_accounts);
         self.service_made += other.service_made;
-        for (key, n) in other.issued_keys {
-            *self.issued_keys.entry(key).or_default() += n;
-        }
+        self.issued_keys.append(other.issued_keys);
         for (name, action) in other.actions {
             match self.actions.get_mut(&name) {
                 Some(mine) => mine.merge(action),
@@ -574,10 +574,9 @@ impl Usage {
                 event.principal.kind,
                 PrincipalKind::AwsAccount | PrincipalKind::WebIdentity
             ) {
-                *principal
+                principal
                     .issued_keys
-                    .entry(issued.access_key_id.to_string())
-                    .or_default() += 1;
+                    .push(&(issued.access_key_id.to_string(), 1));
             }
             self.add_issued(issued);
         }
@@ -605,6 +604,7 @@ impl Usage {
                 .sessions
                 .extract_if(|_, s| s.counts.last_seen.is_none_or(|t| t < before));
             principal.quiet_sessions.set_run_bytes(run_bytes);
+            principal.issued_keys.set_run_bytes(run_bytes);
             for (key, session) in quiet {
                 principal
                     .quiet_sessions
@@ -623,35 +623,24 @@ impl Usage {
     /// `budget` bytes at most: each buffer spills by itself past its own
     /// limit, but many principals each under it would add up.
     fn spill_over_budget(&mut self, budget: usize) {
-        let mut held: usize = self.settled_issued.packed_bytes()
-            + self
-                .principals
-                .values()
-                .map(|p| p.quiet_sessions.packed_bytes())
-                .sum::<usize>();
+        let mut buffers: Vec<&mut dyn Spill> = vec![&mut self.settled_issued];
+        for principal in self.principals.values_mut() {
+            buffers.push(&mut principal.quiet_sessions);
+            buffers.push(&mut principal.issued_keys);
+        }
+        let mut held: usize = buffers.iter().map(|b| b.held_bytes()).sum();
         while held > budget {
-            let largest = self
-                .principals
-                .values_mut()
-                .map(|p| &mut p.quiet_sessions)
-                .max_by_key(|q| q.packed_bytes());
-            let before = match largest {
-                Some(q) if q.packed_bytes() >= self.settled_issued.packed_bytes() => {
-                    let before = q.packed_bytes();
-                    q.spill();
-                    before - q.packed_bytes()
-                }
-                _ => {
-                    let before = self.settled_issued.packed_bytes();
-                    self.settled_issued.spill();
-                    before - self.settled_issued.packed_bytes()
-                }
+            let Some(largest) = buffers.iter_mut().max_by_key(|b| b.held_bytes()) else {
+                return;
             };
+            let before = largest.held_bytes();
+            largest.spill_held();
+            let freed = before - largest.held_bytes();
             // Nothing left to spill, or spilling is off.
-            if before == 0 {
+            if freed == 0 {
                 return;
             }
-            held -= before;
+            held -= freed;
         }
     }
 

@@ -44,6 +44,55 @@ const INDEX_EVERY: usize = 64;
 /// the trail, and each record is rewritten once per level.
 const RUNS_PER_LEVEL: usize = 8;
 
+/// A packed buffer of any kind, for spilling the largest of several.
+pub trait Spill {
+    /// Bytes held in memory by its records.
+    fn held_bytes(&self) -> usize;
+    /// Spills what it holds ([`Packed::spill`]).
+    fn spill_held(&mut self);
+}
+
+impl<C: Codec> Spill for Packed<C> {
+    fn held_bytes(&self) -> usize {
+        self.packed_bytes()
+    }
+
+    fn spill_held(&mut self) {
+        self.spill();
+    }
+}
+
+/// A key and a count, combined by adding the counts: the temporary keys an
+/// outside account's or a web identity provider's calls issued, with how
+/// many records issued each.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct KeyCountCodec;
+
+impl Codec for KeyCountCodec {
+    type Value = (String, u64);
+
+    fn write((key, count): &(String, u64), out: &mut Vec<u8>, _: &mut Table) {
+        write_str(out, key);
+        write_uvarint(out, *count);
+    }
+
+    fn read(record: &[u8], _: &Table) -> (String, u64) {
+        let mut input = record;
+        let key = read_str(&mut input).to_owned();
+        (key, read_uvarint(&mut input))
+    }
+
+    fn combine(values: Vec<(String, u64)>) -> (String, u64) {
+        let count = values.iter().map(|(_, n)| n).sum();
+        let key = values
+            .into_iter()
+            .next()
+            .map(|(k, _)| k)
+            .unwrap_or_default();
+        (key, count)
+    }
+}
+
 /// Values packed one after another, in packing order; a key may be there
 /// more than once. Past [`RUN_BYTES`] of them (or when
 /// [`Packed::spill`] is called), they are sorted by key (one record per
