@@ -14,6 +14,8 @@
 //! Sessions with no call for a day are packed into bytes ([`packed`]), so
 //! the many sessions of a long trail cost about a seventh of what open ones
 //! do; so are credentials issued over a day before ([`packed_issued`]).
+//! Past a budget, packed records are spilled to a temporary file
+//! ([`spill`]), so what the scan holds does not grow with the trail.
 
 pub mod bounded;
 pub mod packed;

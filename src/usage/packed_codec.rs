@@ -1,7 +1,9 @@
-//! Packed values, shared by [`super::packed`] (sessions) and
-//! [`super::packed_issued`] (issued credentials): [`Packed`] holds records
-//! in packing order while the scan runs, [`List`] one per key in key order
-//! for the report. A [`Codec`] says how a value is written.
+//! Packed values, shared by [`super::packed`] (sessions),
+//! [`super::packed_issued`] (issued credentials) and [`KeyCountCodec`]
+//! (keys issued to outside accounts): [`Packed`] holds records in packing
+//! order while the scan runs and spills them to [`super::spill`] in sorted
+//! runs, [`List`] has one per key in key order for the report. A [`Codec`]
+//! says how a value is written.
 //!
 //! The format: length-prefixed records of LEB128 varints (signed numbers
 //! zigzag-encoded) and length-prefixed UTF-8 strings, the key first, and
