@@ -36,7 +36,7 @@ use crate::time::Timestamp;
 
 pub use bounded::{BoundedSet, DistinctCount, Smallest};
 pub use packed::{PackedSessions, QUIET_AFTER, SessionList};
-pub use packed_codec::{KeyCountCodec, List, Packed, RUN_BYTES, Spill};
+pub use packed_codec::{Codec, KeyCountCodec, List, Packed, RUN_BYTES, Spill};
 pub use packed_issued::{IssuedList, PackedIssued};
 
 /// Sample event ids kept per action.

@@ -159,7 +159,7 @@ impl<C: Codec> Packed<C> {
 
     /// Sorts the records held in memory and writes them to the spill file
     /// as a run, then merges a level's runs when it has
-    /// [`RUNS_PER_LEVEL`]. Without a spill file, nothing changes (and the
+    /// eight of them. Without a spill file, nothing changes (and the
     /// buffer stops trying).
     pub fn spill(&mut self) {
         if self.held == 0 || self.run_bytes == Some(usize::MAX) {
@@ -355,7 +355,7 @@ fn index_by_key<C: Codec>(mut bytes: Vec<u8>, table: &mut Table) -> (Vec<u8>, Ve
 /// Values packed one per key, sorted by key, each unpacked when it is
 /// looked up or iterated: in memory, or, when the packed values were
 /// spilled, in one sorted run of the spill file with every
-/// [`INDEX_EVERY`]-th key remembered.
+/// 64th key remembered.
 #[derive(Debug, Clone, Default)]
 pub struct List<C> {
     bytes: Vec<u8>,
