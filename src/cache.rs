@@ -27,8 +27,9 @@ use crate::hash::hash_str;
 use crate::source::{Location, LogObject};
 use crate::usage::Usage;
 
-/// Bumped whenever the entry or [`Usage`] layout changes.
-const FORMAT: u32 = 1;
+/// Bumped whenever the entry or [`Usage`] layout changes. 2: a
+/// principal's `issued_keys` is a list of `[key, count]` pairs, not a map.
+const FORMAT: u32 = 2;
 
 /// One object's contribution, as stored.
 #[derive(Debug, Serialize, Deserialize)]

@@ -29,7 +29,9 @@ pub trait Codec: Default {
     fn write(value: &Self::Value, out: &mut Vec<u8>, table: &mut Table);
     /// Reads a record [`Codec::write`] wrote.
     fn read(record: &[u8], table: &Table) -> Self::Value;
-    /// One value for the several records of one key, in packing order.
+    /// One value for the several records of one key. They come in no
+    /// promised order (runs are merged as the disk allows), so the result
+    /// must not depend on it.
     fn combine(values: Vec<Self::Value>) -> Self::Value;
 }
 
@@ -158,9 +160,10 @@ impl<C: Codec> Packed<C> {
     }
 
     /// Sorts the records held in memory and writes them to the spill file
-    /// as a run, then merges a level's runs when it has
-    /// eight of them. Without a spill file, nothing changes (and the
-    /// buffer stops trying).
+    /// as a run, then merges a level's runs when it has eight of them.
+    /// Without a spill file nothing is written and the buffer stops trying;
+    /// if a write fails, the records stay in memory (sorted, a key's
+    /// records combined) and the buffer stops trying.
     pub fn spill(&mut self) {
         if self.held == 0 || self.run_bytes == Some(usize::MAX) {
             return;
@@ -239,9 +242,11 @@ impl<C: Codec> Packed<C> {
             *self = other;
             return;
         }
-        // Numbers refer to `other`'s table: pack its values again. The scan
-        // packs only the accumulator everything is folded into, so this is
-        // rare (a serialized usage read back and merged).
+        // Numbers refer to `other`'s table: pack its values again. Sessions
+        // and credentials are packed only in the accumulator everything is
+        // folded into, so for them this is rare; the keys issued to outside
+        // accounts come this way from every worker after every batch (one
+        // short record per issuing call).
         for value in other.iter() {
             self.push(&value);
         }

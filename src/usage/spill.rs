@@ -8,6 +8,11 @@
 //! If the file cannot be created or written (no temporary folder, a full
 //! disk), spilling is off and records stay in memory: slower to run out of
 //! memory, never a different result.
+//!
+//! Runs replaced by a merge are not reclaimed: the file holds the packed
+//! records about once per merge level plus twice, until the process ends.
+//! Where the temporary folder is a memory file system (tmpfs), that is
+//! memory, though not the process's.
 
 use std::fs::File;
 use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
