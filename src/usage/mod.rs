@@ -662,7 +662,7 @@ impl Usage {
     /// depend on the order the copies were read in.
     fn add_issued(&mut self, issued: IssuedSession) {
         match self.issued.get(&issued.access_key_id) {
-            Some(mine) if std::ptr::eq(packed_issued::preferred(mine, &issued), mine) => {}
+            Some(mine) if packed_issued::is_preferred(mine, &issued) => {}
             _ => {
                 self.issued.insert(issued.access_key_id.clone(), issued);
             }

@@ -49,15 +49,57 @@ pub type SessionList = List<SessionCodec>;
 /// The sessions of a [`SessionList`].
 pub type SessionIter<'a> = ListIter<'a, SessionCodec>;
 
+// The record: the key; the session's counts; its names; MFA; its source
+// identities; its actions, each the number of its name in the action table
+// and counts whose times are relative to the session's first call.
+// ([`Packed`] adds the record's length.)
 impl Codec for SessionCodec {
     type Value = SessionReport;
 
-    fn write(value: &SessionReport, out: &mut Vec<u8>, table: &mut Table) {
-        write_record(out, table, value);
+    fn write(s: &SessionReport, record: &mut Vec<u8>, actions: &mut Table) {
+        write_str(record, &s.access_key_id);
+        let base = s.counts.first_seen.unwrap_or(0);
+        write_counts(record, &s.counts, 0);
+        write_strs(record, &s.names);
+        record.push(match s.mfa {
+            None => 0,
+            Some(false) => 1,
+            Some(true) => 2,
+        });
+        write_strs(record, &s.source_identities);
+        write_uvarint(record, s.actions.len() as u64);
+        for (action, counts) in &s.actions {
+            write_uvarint(record, actions.number_of(action));
+            write_counts(record, counts, base);
+        }
     }
 
     fn read(record: &[u8], table: &Table) -> SessionReport {
-        read_record(record, table)
+        let mut input = record;
+        let key = read_str(&mut input);
+        let counts = read_counts(&mut input, 0);
+        let base = counts.first_seen.unwrap_or(0);
+        let names = read_strs(&mut input);
+        let mfa = match read_byte(&mut input) {
+            0 => None,
+            1 => Some(false),
+            _ => Some(true),
+        };
+        let source_identities = read_strs(&mut input);
+        let n = read_uvarint(&mut input) as usize;
+        let mut actions = Vec::with_capacity(n);
+        for _ in 0..n {
+            let action: Box<str> = (**table.get(read_uvarint(&mut input))).into();
+            actions.push((action, read_counts(&mut input, base)));
+        }
+        SessionReport {
+            access_key_id: key.to_owned(),
+            counts,
+            names,
+            mfa,
+            source_identities,
+            actions,
+        }
     }
 
     /// [`SessionUsage`]'s merge, which does not depend on the order.
@@ -94,58 +136,6 @@ fn split(r: SessionReport) -> (String, SessionUsage) {
         actions: r.actions,
     };
     (r.access_key_id, usage)
-}
-
-// The format. Each record is its length, then: the key; the session's
-// counts; its names; MFA; its source identities; its actions, each the
-// number of its name in the action table and counts whose times are
-// relative to the session's first call. Numbers are LEB128 varints, signed
-// ones zigzag-encoded; strings are a length and UTF-8 bytes.
-
-fn write_record(record: &mut Vec<u8>, actions: &mut Table, s: &SessionReport) {
-    write_str(record, &s.access_key_id);
-    let base = s.counts.first_seen.unwrap_or(0);
-    write_counts(record, &s.counts, 0);
-    write_strs(record, &s.names);
-    record.push(match s.mfa {
-        None => 0,
-        Some(false) => 1,
-        Some(true) => 2,
-    });
-    write_strs(record, &s.source_identities);
-    write_uvarint(record, s.actions.len() as u64);
-    for (action, counts) in &s.actions {
-        write_uvarint(record, actions.number_of(action));
-        write_counts(record, counts, base);
-    }
-}
-
-fn read_record(record: &[u8], table: &Table) -> SessionReport {
-    let mut input = record;
-    let key = read_str(&mut input);
-    let counts = read_counts(&mut input, 0);
-    let base = counts.first_seen.unwrap_or(0);
-    let names = read_strs(&mut input);
-    let mfa = match read_byte(&mut input) {
-        0 => None,
-        1 => Some(false),
-        _ => Some(true),
-    };
-    let source_identities = read_strs(&mut input);
-    let n = read_uvarint(&mut input) as usize;
-    let mut actions = Vec::with_capacity(n);
-    for _ in 0..n {
-        let action: Box<str> = (**table.get(read_uvarint(&mut input))).into();
-        actions.push((action, read_counts(&mut input, base)));
-    }
-    SessionReport {
-        access_key_id: key.to_owned(),
-        counts,
-        names,
-        mfa,
-        source_identities,
-        actions,
-    }
 }
 
 fn write_counts(out: &mut Vec<u8>, c: &Counts, base: Timestamp) {

@@ -138,8 +138,7 @@ impl<C: Codec> Packed<C> {
     pub fn push(&mut self, value: &C::Value) {
         let mut record = Vec::with_capacity(128);
         C::write(value, &mut record, &mut self.table);
-        write_len(&mut self.bytes, record.len());
-        self.bytes.extend_from_slice(&record);
+        put_record(&mut self.bytes, &record);
         self.held += 1;
         if self.bytes.len() >= self.run_bytes.unwrap_or(RUN_BYTES) {
             self.spill();
@@ -174,13 +173,9 @@ impl<C: Codec> Packed<C> {
         };
         let (bytes, starts) = index_by_key::<C>(std::mem::take(&mut self.bytes), &mut self.table);
         let mut writer = file.writer();
-        let written = starts.iter().try_for_each(|&start| {
-            let record = record_at(&bytes, start);
-            let mut len = Vec::with_capacity(10);
-            write_len(&mut len, record.len());
-            writer.write(&len)?;
-            writer.write(record)
-        });
+        let written = starts
+            .iter()
+            .try_for_each(|&start| writer.write_record(record_at(&bytes, start)));
         match written.and_then(|()| writer.finish()) {
             Ok(span) => {
                 self.runs.push(Run {
@@ -195,9 +190,7 @@ impl<C: Codec> Packed<C> {
             // sorted), stop spilling.
             Err(_) => {
                 for &start in &starts {
-                    let record = record_at(&bytes, start);
-                    write_len(&mut self.bytes, record.len());
-                    self.bytes.extend_from_slice(record);
+                    put_record(&mut self.bytes, record_at(&bytes, start));
                 }
                 self.held = starts.len();
                 self.run_bytes = Some(usize::MAX);
@@ -304,7 +297,6 @@ where
 impl<'de, C: Codec> Deserialize<'de> for Packed<C>
 where
     C::Value: DeserializeOwned,
-    C: Default,
 {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let values = Vec::<C::Value>::deserialize(deserializer)?;
@@ -347,8 +339,7 @@ fn index_by_key<C: Codec>(mut bytes: Vec<u8>, table: &mut Table) -> (Vec<u8>, Ve
                     .collect();
                 let mut record = Vec::new();
                 C::write(&C::combine(values), &mut record, table);
-                write_len(&mut combined, record.len());
-                combined.extend_from_slice(&record);
+                put_record(&mut combined, &record);
             }
         }
     }
@@ -428,31 +419,38 @@ impl<C: Codec> List<C> {
 
     /// The value of one key.
     pub fn get(&self, key: &str) -> Option<C::Value> {
-        match &self.file_run {
-            None => {
-                let at = self.position(key)?;
-                Some(C::read(
-                    record_at(&self.bytes, self.starts[at]),
-                    &self.table,
-                ))
-            }
-            Some(run) => {
-                let record = find_in_file(run, key)?;
-                Some(C::read(&record, &self.table))
-            }
-        }
+        self.find(key).map(|record| C::read(&record, &self.table))
     }
 
     /// Whether a key is in the list.
     pub fn contains_key(&self, key: &str) -> bool {
+        self.find(key).is_some()
+    }
+
+    /// The record of one key, still packed.
+    fn find(&self, key: &str) -> Option<Cow<'_, [u8]>> {
         match &self.file_run {
-            None => self.position(key).is_some(),
-            Some(run) => find_in_file(run, key).is_some(),
+            None => {
+                let at = self
+                    .starts
+                    .binary_search_by(|&start| key_of(record_at(&self.bytes, start)).cmp(key))
+                    .ok()?;
+                Some(Cow::Borrowed(record_at(&self.bytes, self.starts[at])))
+            }
+            Some(run) => find_in_file(run, key).map(Cow::Owned),
         }
     }
 
     /// Every value, by key.
     pub fn iter(&self) -> ListIter<'_, C> {
+        ListIter {
+            records: self.records(),
+            codec: PhantomData,
+        }
+    }
+
+    /// Every record, by key, still packed.
+    pub fn records(&self) -> RawRecords<'_> {
         let inner = match &self.file_run {
             None => Inner::Memory {
                 starts: self.starts.iter(),
@@ -463,30 +461,10 @@ impl<C: Codec> List<C> {
                 run.span,
             )),
         };
-        ListIter {
+        RawRecords {
             inner,
             table: &self.table,
-            codec: PhantomData,
         }
-    }
-
-    /// Every record, by key, still packed, with the table to read it.
-    pub fn records(&self) -> (Box<dyn Iterator<Item = Cow<'_, [u8]>> + '_>, &Table) {
-        let records: Box<dyn Iterator<Item = Cow<'_, [u8]>> + '_> = match &self.file_run {
-            None => Box::new(
-                self.starts
-                    .iter()
-                    .map(|&s| Cow::Borrowed(record_at(&self.bytes, s))),
-            ),
-            Some(run) => {
-                let mut reader =
-                    RunReader::new(spill::file().expect("the list was spilled to it"), run.span);
-                Box::new(std::iter::from_fn(move || {
-                    reader.next_record().map(|r| Cow::Owned(r.to_vec()))
-                }))
-            }
-        };
-        (records, &self.table)
     }
 
     /// How many keys.
@@ -505,12 +483,6 @@ impl<C: Codec> List<C> {
     /// Whether the values are in the spill file.
     pub fn is_spilled(&self) -> bool {
         self.file_run.is_some()
-    }
-
-    fn position(&self, key: &str) -> Option<usize> {
-        self.starts
-            .binary_search_by(|&start| key_of(record_at(&self.bytes, start)).cmp(key))
-            .ok()
     }
 }
 
@@ -531,7 +503,6 @@ fn merge_runs<C: Codec>(
         .collect();
     let mut writer = file.writer();
     let mut count = 0;
-    let mut len = Vec::with_capacity(10);
     while let Some(key) = heads.iter().flatten().map(|h| key_of(h)).min() {
         let key = key.to_owned();
         let mut group = Vec::new();
@@ -556,10 +527,7 @@ fn merge_runs<C: Codec>(
             index.push((key.into_boxed_str(), writer.position()));
         }
         count += 1;
-        len.clear();
-        write_len(&mut len, record.len());
-        writer.write(&len).ok()?;
-        writer.write(&record).ok()?;
+        writer.write_record(&record).ok()?;
     }
     let span = writer.finish().ok()?;
     Some((span, count))
@@ -592,12 +560,12 @@ fn find_in_file(run: &FileRun, key: &str) -> Option<Vec<u8>> {
     None
 }
 
-/// The values of a [`List`], unpacked one at a time.
-#[derive(Debug)]
-pub struct ListIter<'a, C> {
+/// The records of a [`List`], by key, still packed: borrowed from memory
+/// or read from the spill file.
+#[derive(Debug, Clone)]
+pub struct RawRecords<'a> {
     inner: Inner<'a>,
     table: &'a Table,
-    codec: PhantomData<C>,
 }
 
 #[derive(Debug, Clone)]
@@ -609,11 +577,38 @@ enum Inner<'a> {
     File(RunReader),
 }
 
+impl<'a> RawRecords<'a> {
+    /// The table the records' numbers refer to.
+    pub fn table(&self) -> &'a Table {
+        self.table
+    }
+}
+
+impl<'a> Iterator for RawRecords<'a> {
+    type Item = Cow<'a, [u8]>;
+
+    fn next(&mut self) -> Option<Cow<'a, [u8]>> {
+        match &mut self.inner {
+            Inner::Memory { starts, bytes } => {
+                let start = *starts.next()?;
+                Some(Cow::Borrowed(record_at(bytes, start)))
+            }
+            Inner::File(reader) => reader.next_record().map(|r| Cow::Owned(r.to_vec())),
+        }
+    }
+}
+
+/// The values of a [`List`], unpacked one at a time.
+#[derive(Debug)]
+pub struct ListIter<'a, C> {
+    records: RawRecords<'a>,
+    codec: PhantomData<C>,
+}
+
 impl<C> Clone for ListIter<'_, C> {
     fn clone(&self) -> Self {
         ListIter {
-            inner: self.inner.clone(),
-            table: self.table,
+            records: self.records.clone(),
             codec: PhantomData,
         }
     }
@@ -623,13 +618,8 @@ impl<C: Codec> Iterator for ListIter<'_, C> {
     type Item = C::Value;
 
     fn next(&mut self) -> Option<C::Value> {
-        match &mut self.inner {
-            Inner::Memory { starts, bytes } => {
-                let start = *starts.next()?;
-                Some(C::read(record_at(bytes, start), self.table))
-            }
-            Inner::File(reader) => Some(C::read(reader.next_record()?, self.table)),
-        }
+        let record = self.records.next()?;
+        Some(C::read(&record, self.records.table))
     }
 }
 
@@ -719,8 +709,14 @@ pub fn read_str<'a>(input: &mut &'a [u8]) -> &'a str {
     std::str::from_utf8(text).expect("packed strings are UTF-8")
 }
 
+/// Appends one record: its length, then its bytes.
+pub fn put_record(out: &mut Vec<u8>, record: &[u8]) {
+    write_len(out, record.len());
+    out.extend_from_slice(record);
+}
+
 /// Writes a length.
-pub fn write_len(out: &mut Vec<u8>, len: usize) {
+fn write_len(out: &mut Vec<u8>, len: usize) {
     write_uvarint(out, len as u64);
 }
 

@@ -30,12 +30,13 @@ use crate::event::PrincipalKind;
 /// smaller event id, then the smaller record, so the choice does not depend
 /// on the order the copies were read in.
 pub fn preferred<'a>(a: &'a IssuedSession, b: &'a IssuedSession) -> &'a IssuedSession {
+    if is_preferred(a, b) { a } else { b }
+}
+
+/// Whether the scan keeps `a` over `b` ([`preferred`]).
+pub fn is_preferred(a: &IssuedSession, b: &IssuedSession) -> bool {
     let rank = |s: &IssuedSession| s.caller_kind == PrincipalKind::AwsAccount;
-    if (rank(a), &a.event_id, a) <= (rank(b), &b.event_id, b) {
-        a
-    } else {
-        b
-    }
+    (rank(a), &a.event_id, a) <= (rank(b), &b.event_id, b)
 }
 
 /// How an issued credential is packed: see the module docs.
@@ -53,28 +54,93 @@ pub type IssuedList = List<IssuedCodec>;
 /// The credentials of an [`IssuedList`].
 pub type IssuedIter<'a> = ListIter<'a, IssuedCodec>;
 
+// The record: the key and the role first (so a lookup or a role filter
+// reads no further), then the other fields in declaration order. Shared
+// strings are table numbers, the others inline; an optional value is 0 for
+// none, else its number or length plus one. ([`Packed`] adds the length.)
 impl Codec for IssuedCodec {
     type Value = IssuedSession;
 
-    fn write(value: &IssuedSession, out: &mut Vec<u8>, table: &mut Table) {
-        write_record(out, table, value);
+    fn write(s: &IssuedSession, r: &mut Vec<u8>, table: &mut Table) {
+        write_str(r, &s.access_key_id);
+        let mut shared = |r: &mut Vec<u8>, text: Option<&Arc<str>>| match text {
+            Some(text) => write_uvarint(r, table.number(text) + 1),
+            None => r.push(0),
+        };
+        shared(r, s.role_arn.as_ref());
+        shared(r, Some(&s.via));
+        write_opt_str(r, s.session_arn.as_deref());
+        write_opt_str(r, s.session_name.as_deref());
+        shared(r, Some(&s.caller));
+        let kind = KINDS
+            .iter()
+            .position(|k| *k == s.caller_kind)
+            .expect("every kind is listed");
+        r.push(kind as u8);
+        shared(r, s.caller_account.as_ref());
+        write_opt_str(r, s.caller_principal_id.as_deref());
+        write_opt_str(r, s.caller_access_key_id.as_deref());
+        shared(r, s.external_id.as_ref());
+        shared(r, s.source_identity.as_ref());
+        shared(r, s.mfa_serial.as_ref());
+        match s.time {
+            Some(t) => {
+                r.push(1);
+                write_uvarint(r, zigzag(t));
+            }
+            None => r.push(0),
+        }
+        write_opt_str(r, s.event_id.as_deref());
+        shared(r, s.recipient_account.as_ref());
+        shared(r, s.source_ip.as_ref());
     }
 
     fn read(record: &[u8], table: &Table) -> IssuedSession {
-        read_record(record, table)
+        let mut input = record;
+        let access_key_id: Box<str> = read_str(&mut input).into();
+        let role_arn = read_shared(&mut input, table).cloned();
+        let via = Arc::clone(read_shared(&mut input, table).expect("the call is always written"));
+        let session_arn = read_opt_str(&mut input);
+        let session_name = read_opt_str(&mut input);
+        let caller =
+            Arc::clone(read_shared(&mut input, table).expect("the caller is always written"));
+        let caller_kind = KINDS[usize::from(read_byte(&mut input))];
+        let caller_account = read_shared(&mut input, table).cloned();
+        let caller_principal_id = read_opt_str(&mut input);
+        let caller_access_key_id = read_opt_str(&mut input);
+        let external_id = read_shared(&mut input, table).cloned();
+        let source_identity = read_shared(&mut input, table).cloned();
+        let mfa_serial = read_shared(&mut input, table).cloned();
+        let time = (read_byte(&mut input) == 1).then(|| unzigzag(read_uvarint(&mut input)));
+        let event_id = read_opt_str(&mut input);
+        let recipient_account = read_shared(&mut input, table).cloned();
+        let source_ip = read_shared(&mut input, table).cloned();
+        IssuedSession {
+            access_key_id,
+            via,
+            role_arn,
+            session_arn,
+            session_name,
+            caller,
+            caller_kind,
+            caller_account,
+            caller_principal_id,
+            caller_access_key_id,
+            external_id,
+            source_identity,
+            mfa_serial,
+            time,
+            event_id,
+            recipient_account,
+            source_ip,
+        }
     }
 
     /// The copy [`preferred`] picks.
     fn combine(copies: Vec<IssuedSession>) -> IssuedSession {
         copies
             .into_iter()
-            .reduce(|a, b| {
-                if std::ptr::eq(preferred(&a, &b), &a) {
-                    a
-                } else {
-                    b
-                }
-            })
+            .reduce(|a, b| if is_preferred(&a, &b) { a } else { b })
             .expect("a key has a record")
     }
 }
@@ -86,17 +152,13 @@ impl IssuedList {
         &'a self,
         wanted: impl Fn(&str) -> bool + 'a,
     ) -> impl Iterator<Item = IssuedSession> + 'a {
-        let (records, table) = self.records();
+        let records = self.records();
+        let table = records.table();
         records
             .filter(move |record| role_of(record, table).is_some_and(&wanted))
-            .map(move |record| read_record(&record, table))
+            .map(move |record| IssuedCodec::read(&record, table))
     }
 }
-
-// The format: the record's length, then the key and the role first (so a
-// lookup or a role filter reads no further), then the other fields in
-// declaration order. Shared strings are table numbers, the others inline;
-// an optional value is 0 for none, else its number or length plus one.
 
 const KINDS: [PrincipalKind; 10] = [
     PrincipalKind::IamUser,
@@ -111,84 +173,10 @@ const KINDS: [PrincipalKind; 10] = [
     PrincipalKind::Unknown,
 ];
 
-fn write_record(r: &mut Vec<u8>, table: &mut Table, s: &IssuedSession) {
-    write_str(r, &s.access_key_id);
-    let mut shared = |r: &mut Vec<u8>, text: Option<&Arc<str>>| match text {
-        Some(text) => write_uvarint(r, table.number(text) + 1),
-        None => r.push(0),
-    };
-    shared(r, s.role_arn.as_ref());
-    shared(r, Some(&s.via));
-    write_opt_str(r, s.session_arn.as_deref());
-    write_opt_str(r, s.session_name.as_deref());
-    shared(r, Some(&s.caller));
-    let kind = KINDS
-        .iter()
-        .position(|k| *k == s.caller_kind)
-        .expect("every kind is listed");
-    r.push(kind as u8);
-    shared(r, s.caller_account.as_ref());
-    write_opt_str(r, s.caller_principal_id.as_deref());
-    write_opt_str(r, s.caller_access_key_id.as_deref());
-    shared(r, s.external_id.as_ref());
-    shared(r, s.source_identity.as_ref());
-    shared(r, s.mfa_serial.as_ref());
-    match s.time {
-        Some(t) => {
-            r.push(1);
-            write_uvarint(r, zigzag(t));
-        }
-        None => r.push(0),
-    }
-    write_opt_str(r, s.event_id.as_deref());
-    shared(r, s.recipient_account.as_ref());
-    shared(r, s.source_ip.as_ref());
-}
-
 fn role_of<'t>(record: &[u8], table: &'t Table) -> Option<&'t str> {
     let mut input = record;
     read_str(&mut input);
     read_shared(&mut input, table).map(|r| &**r)
-}
-
-fn read_record(record: &[u8], table: &Table) -> IssuedSession {
-    let mut input = record;
-    let access_key_id: Box<str> = read_str(&mut input).into();
-    let role_arn = read_shared(&mut input, table).cloned();
-    let via = Arc::clone(read_shared(&mut input, table).expect("the call is always written"));
-    let session_arn = read_opt_str(&mut input);
-    let session_name = read_opt_str(&mut input);
-    let caller = Arc::clone(read_shared(&mut input, table).expect("the caller is always written"));
-    let caller_kind = KINDS[usize::from(read_byte(&mut input))];
-    let caller_account = read_shared(&mut input, table).cloned();
-    let caller_principal_id = read_opt_str(&mut input);
-    let caller_access_key_id = read_opt_str(&mut input);
-    let external_id = read_shared(&mut input, table).cloned();
-    let source_identity = read_shared(&mut input, table).cloned();
-    let mfa_serial = read_shared(&mut input, table).cloned();
-    let time = (read_byte(&mut input) == 1).then(|| unzigzag(read_uvarint(&mut input)));
-    let event_id = read_opt_str(&mut input);
-    let recipient_account = read_shared(&mut input, table).cloned();
-    let source_ip = read_shared(&mut input, table).cloned();
-    IssuedSession {
-        access_key_id,
-        via,
-        role_arn,
-        session_arn,
-        session_name,
-        caller,
-        caller_kind,
-        caller_account,
-        caller_principal_id,
-        caller_access_key_id,
-        external_id,
-        source_identity,
-        mfa_serial,
-        time,
-        event_id,
-        recipient_account,
-        source_ip,
-    }
 }
 
 fn read_shared<'t>(input: &mut &[u8], table: &'t Table) -> Option<&'t Arc<str>> {

@@ -89,9 +89,9 @@ impl RunWriter<'_> {
         *self.end + self.buffer.len() as u64
     }
 
-    /// Appends bytes.
-    pub fn write(&mut self, bytes: &[u8]) -> std::io::Result<()> {
-        self.buffer.extend_from_slice(bytes);
+    /// Appends one record, with its length.
+    pub fn write_record(&mut self, record: &[u8]) -> std::io::Result<()> {
+        super::packed_codec::put_record(&mut self.buffer, record);
         if self.buffer.len() >= WRITE_CHUNK {
             self.flush()?;
         }
@@ -228,10 +228,7 @@ mod tests {
         let mut expected = Vec::new();
         for i in 0..5_000usize {
             let record = vec![(i % 251) as u8; i % 300];
-            let mut len = Vec::new();
-            super::super::packed_codec::write_len(&mut len, record.len());
-            writer.write(&len).expect("write");
-            writer.write(&record).expect("write");
+            writer.write_record(&record).expect("write");
             expected.push(record);
         }
         let span = writer.finish().expect("finish");
