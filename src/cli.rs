@@ -88,8 +88,8 @@ pub struct ScanArgs {
     #[arg(long)]
     pub no_progress: bool,
     /// Print run statistics to stderr once the report is written: the
-    /// analysis's time and throughput (writing the report not included)
-    /// and the run's peak memory.
+    /// analysis's time and throughput (writing the report not included),
+    /// the run's peak memory, and the time of each stage.
     #[arg(long)]
     pub stats: bool,
     /// Where the action catalog comes from.

@@ -51,6 +51,32 @@ pub struct Scanned {
     pub report: Report,
     /// The event-name mapper; its catalog, when one was loaded.
     pub mapper: ActionMapper,
+    /// How long each stage took.
+    pub phases: Phases,
+}
+
+/// The wall time of each stage of a run, in order, for `--stats`: where
+/// the time goes, on the user's own trail.
+#[derive(Debug, Default)]
+pub struct Phases(Vec<(&'static str, std::time::Duration)>);
+
+impl Phases {
+    /// Runs `stage`, noting its time under `name`.
+    pub fn time<T>(&mut self, name: &'static str, stage: impl FnOnce() -> T) -> T {
+        let started = std::time::Instant::now();
+        let out = stage();
+        self.0.push((name, started.elapsed()));
+        out
+    }
+
+    /// `name=seconds` pairs, in the order the stages ran.
+    pub fn line(&self) -> String {
+        self.0
+            .iter()
+            .map(|(name, took)| format!("{name}={:.3}", took.as_secs_f64()))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
 }
 
 /// Scans the sources and builds the report, without writing anything.
@@ -72,7 +98,8 @@ pub fn scan_watching(
 ) -> Result<Scanned> {
     let filters = filters(args)?;
     let dedupe_window = duration(&args.dedupe_window).context("--dedupe-window")?;
-    let loaded = super::load_catalog(&args.catalog)?;
+    let mut phases = Phases::default();
+    let loaded = phases.time("catalog", || super::load_catalog(&args.catalog))?;
     let catalog_use = match &loaded {
         Some((dir, catalog)) => CatalogUse::Catalog {
             path: dir.display().to_string(),
@@ -88,7 +115,8 @@ pub fn scan_watching(
         }
     };
     let mapper = ActionMapper::new(loaded.map(|(_, c)| c));
-    let (inventory, days, s3) = discover(args, &filters, progress_enabled)?;
+    let (inventory, days, s3) =
+        phases.time("discover", || discover(args, &filters, progress_enabled))?;
     let mut progress = Progress::bytes(
         inventory.total_bytes(),
         inventory.objects.len(),
@@ -135,24 +163,26 @@ pub fn scan_watching(
         }
         _ => None,
     };
-    let scanner = Scanner::new(&ctx, &progress);
-    let segments = Segments {
-        scanner: &scanner,
-        s3: s3.as_ref(),
-        cache: cache.as_ref(),
-        filters: &filters,
-        progress: &progress,
-    };
-    let run = || segments.run(inventory, days);
-    let inventory = match args.threads {
-        Some(n) => rayon::ThreadPoolBuilder::new()
-            .num_threads(n)
-            .build()
-            .context("cannot start worker threads")?
-            .install(run),
-        None => run(),
-    };
-    let usage = scanner.finish();
+    let (inventory, usage) = phases.time("scan", || -> Result<_> {
+        let scanner = Scanner::new(&ctx, &progress);
+        let segments = Segments {
+            scanner: &scanner,
+            s3: s3.as_ref(),
+            cache: cache.as_ref(),
+            filters: &filters,
+            progress: &progress,
+        };
+        let run = || segments.run(inventory, days);
+        let inventory = match args.threads {
+            Some(n) => rayon::ThreadPoolBuilder::new()
+                .num_threads(n)
+                .build()
+                .context("cannot start worker threads")?
+                .install(run),
+            None => run(),
+        };
+        Ok((inventory, scanner.finish()))
+    })?;
     if let Some(s3) = &s3
         && args.stats
     {
@@ -172,8 +202,14 @@ pub fn scan_watching(
         .iter()
         .map(|s| s.display().to_string())
         .collect();
-    let report = Report::build(sources, &inventory, usage, filters, catalog_use);
-    Ok(Scanned { report, mapper })
+    let report = phases.time("report", || {
+        Report::build(sources, &inventory, usage, filters, catalog_use)
+    });
+    Ok(Scanned {
+        report,
+        mapper,
+        phases,
+    })
 }
 
 /// Feeds the scanner one delivery day at a time: the objects found while
@@ -344,24 +380,36 @@ fn print_stats(report: &Report, elapsed: std::time::Duration) {
 pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
     let started = std::time::Instant::now();
     let iam = super::load_iam(&args.iam)?;
-    let Scanned { mut report, mapper } = scan(&args.scan, !args.scan.no_progress)?;
+    let Scanned {
+        mut report,
+        mapper,
+        mut phases,
+    } = scan(&args.scan, !args.scan.no_progress)?;
     if let Some(iam) = &iam {
         let catalog = super::require_catalog(&mapper, "--iam")?;
-        report.grants = Some(pipeline::compare_all(&report, iam, catalog, &mapper));
+        report.grants = Some(phases.time("compare", || {
+            pipeline::compare_all(&report, iam, catalog, &mapper)
+        }));
         report.iam_warnings = iam.warnings().to_vec();
     }
     let parties = super::load_parties(&args.parties, &args.scan.catalog)?;
-    report.attribution = pipeline::attribute(&report, &parties.context(iam.as_ref()));
+    report.attribution = phases.time("attribute", || {
+        pipeline::attribute(&report, &parties.context(iam.as_ref()))
+    });
     if let Some(iam) = &iam {
         let catalog = super::require_catalog(&mapper, "--iam")?;
-        pipeline::party_grants(&mut report, iam, catalog, &mapper);
+        phases.time("party_grants", || {
+            pipeline::party_grants(&mut report, iam, catalog, &mapper)
+        });
     }
-    report.findings = pipeline::findings(
-        &report,
-        iam.as_ref(),
-        parties.registry.as_ref(),
-        parties.credentials.as_ref(),
-    );
+    report.findings = phases.time("findings", || {
+        pipeline::findings(
+            &report,
+            iam.as_ref(),
+            parties.registry.as_ref(),
+            parties.credentials.as_ref(),
+        )
+    });
     // The time is the analysis's, without writing the report; the peak
     // memory is read after everything is written, so it is the run's.
     let analysed = started.elapsed();
@@ -371,6 +419,7 @@ pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
     }
     if args.scan.stats {
         print_stats(&report, analysed);
+        eprintln!("phases: {}", phases.line());
     }
     let unreadable = report.input.skipped.len() as u64;
     if unreadable > 0 || report.input.bad_records > 0 {

@@ -22,7 +22,7 @@ pub fn run(args: &SuggestArgs) -> Result<ExitCode> {
         "suggest needs the principal's policies (--iam FILE or --policy ARN=FILE): \
          a suggestion never grants more than today's policies",
     )?;
-    let Scanned { report, mapper } = scan(&args.scan, !args.scan.no_progress)?;
+    let Scanned { report, mapper, .. } = scan(&args.scan, !args.scan.no_progress)?;
     let catalog = super::require_catalog(&mapper, "suggest")?;
     let options = Options {
         resources: args.resources,
