@@ -1,6 +1,7 @@
 //! Local files and folders.
 //!
-//! Folders are walked recursively in name order. Inside a CloudTrail layout
+//! Folders are walked recursively, sub-folders in parallel; the inventory
+//! is sorted once walked. Inside a CloudTrail layout
 //! (`.../AWSLogs/...`) whole folders are pruned by account, Region and date
 //! before they are listed, as the S3 source does with prefixes. A file named
 //! on the command line is always read, whatever its name; a file found in a
@@ -8,6 +9,8 @@
 
 use std::fs;
 use std::path::{Component, Path};
+
+use rayon::prelude::*;
 
 use super::layout::{self, Filters};
 use super::{Inventory, Location, SkippedInput};
@@ -60,17 +63,40 @@ fn walk_dir(dir: &Path, filters: &Filters, inventory: &mut Inventory) {
             return;
         }
     };
-    let mut children: Vec<_> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
-    children.sort();
+    let mut children: Vec<fs::DirEntry> = entries.filter_map(Result::ok).collect();
+    children.sort_by_key(fs::DirEntry::path);
+    let mut folders = Vec::new();
     for child in children {
-        match fs::metadata(&child) {
-            Ok(meta) if meta.is_dir() => walk_dir(&child, filters, inventory),
-            Ok(meta) => add_file(&child, meta.len(), false, filters, inventory),
+        let path = child.path();
+        // The entry's own type and metadata are read relative to the
+        // folder, without resolving the whole path again; a link is
+        // followed, as `fs::metadata` does.
+        let meta = match child.file_type() {
+            Ok(kind) if kind.is_dir() => {
+                folders.push(path);
+                continue;
+            }
+            Ok(kind) if !kind.is_symlink() => child.metadata(),
+            _ => fs::metadata(&path),
+        };
+        match meta {
+            Ok(meta) if meta.is_dir() => folders.push(path),
+            Ok(meta) => add_file(&path, meta.len(), false, filters, inventory),
             Err(e) => inventory
                 .unreadable
-                .push(skipped(&child, format!("cannot read: {e}"))),
+                .push(skipped(&path, format!("cannot read: {e}"))),
         }
     }
+    // Sub-folders are walked in parallel; the inventory is sorted at the end.
+    let found: Vec<Inventory> = folders
+        .par_iter()
+        .map(|folder| {
+            let mut found = Inventory::default();
+            walk_dir(folder, filters, &mut found);
+            found
+        })
+        .collect();
+    found.into_iter().for_each(|f| inventory.extend(f));
 }
 
 fn add_file(path: &Path, size: u64, named: bool, filters: &Filters, inventory: &mut Inventory) {
