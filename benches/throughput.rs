@@ -155,10 +155,10 @@ fn scan_in_process(inventory: &vendortrail::source::Inventory, catalog: &Path) -
 /// Inflates and finds where every record starts and ends, reading none of
 /// its fields: the least any scan of the JSON does after inflating.
 fn skip_records(bytes: &[u8]) -> usize {
-    use vendortrail::cloudtrail::scan::Scanner;
+    use vendortrail::cloudtrail::scan::{Scanner, utf8};
     let json = decompress(bytes).expect("inflate");
     let mut records = 0u64;
-    Scanner::new(&json)
+    Scanner::new(&utf8(&json))
         .members(|key, s| {
             if key != b"Records" {
                 return s.value().map(drop);

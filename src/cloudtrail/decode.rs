@@ -206,7 +206,8 @@ pub fn parse_batches(
         each,
     };
     let mut outcome = ParseOutcome::default();
-    let mut scanner = Scanner::new(json);
+    let json = super::scan::utf8(json);
+    let mut scanner = Scanner::new(&json);
     let result = match scanner.peek() {
         Some(b'[') => scanner.elements(|s| visit(s, &mut outcome, &mut batch)),
         Some(b'{') => top_level_object(&mut scanner, &mut outcome, &mut batch),
@@ -327,12 +328,12 @@ fn visit<'a, F: FnMut(&[Record<'_>])>(
 /// One event of `aws cloudtrail lookup-events`: the record is the JSON text
 /// in `CloudTrailEvent`.
 fn visit_lookup_event<F: FnMut(&[Record<'_>])>(
-    element: &[u8],
+    element: &str,
     outcome: &mut ParseOutcome,
     batch: &mut Batch<'_, F>,
 ) -> Result<(), DecodeError> {
     let mut inner = None;
-    if element.first() == Some(&b'{') {
+    if element.starts_with('{') {
         Scanner::new(element).object(|key, value| {
             if key == b"CloudTrailEvent" {
                 inner = super::scan::text(value);
@@ -342,7 +343,7 @@ fn visit_lookup_event<F: FnMut(&[Record<'_>])>(
     match inner {
         // A malformed record inside the string is one bad record, not a
         // broken file.
-        Some(text) => match Record::read(&mut Scanner::new(text.as_bytes())) {
+        Some(text) => match Record::read(&mut Scanner::new(&text)) {
             Ok(record) => {
                 outcome.records += 1;
                 batch.hand_over(record);
@@ -443,6 +444,31 @@ mod tests {
         .expect("parse");
         assert_eq!(outcome.bad_records, 1);
         assert_eq!(seen, ["A", "C"]);
+    }
+
+    /// A byte that is not UTF-8 spoils the value holding it, not the file:
+    /// in a value the analysis skips it changes nothing, in one it reads it
+    /// stands as U+FFFD.
+    #[test]
+    fn bytes_that_are_not_utf8_spoil_one_value() {
+        let mut file = br#"{"Records":[{"eventName":"A","requestID":"x"#.to_vec();
+        file.push(0xff);
+        file.extend_from_slice(br#"","userAgent":"ua"#);
+        file.push(0xfe);
+        file.extend_from_slice(br#""},{"eventName":"B","userAgent":"ok"}]}"#);
+        let mut seen = Vec::new();
+        parse(&file, |r| {
+            seen.push((
+                r.event_name.get().map(str::to_owned),
+                r.user_agent.get().map(str::to_owned),
+            ))
+        })
+        .expect("parse");
+        let owned = |s: &str| Some(s.to_owned());
+        assert_eq!(
+            seen,
+            [(owned("A"), owned("ua\u{fffd}")), (owned("B"), owned("ok"))]
+        );
     }
 
     #[test]

@@ -83,7 +83,7 @@ pub struct Record<'a> {
 
 impl<'a> Record<'a> {
     /// Reads a record from the bytes of its JSON object.
-    pub fn parse(object: &'a [u8]) -> Result<Record<'a>, RecordError> {
+    pub fn parse(object: &'a str) -> Result<Record<'a>, RecordError> {
         Record::read(&mut Scanner::new(object))
     }
 
@@ -113,11 +113,11 @@ impl<'a> Record<'a> {
             record.set(key, s.value()?);
             Ok::<(), ScanError>(())
         })?;
-        record.raw = scanner.since(start);
+        record.raw = scanner.since(start).as_bytes();
         Ok(record)
     }
 
-    fn set(&mut self, key: &[u8], value: &'a [u8]) {
+    fn set(&mut self, key: &[u8], value: &'a str) {
         let t = || Text(text(value));
         match key {
             b"eventTime" => self.event_time = t(),
@@ -134,8 +134,8 @@ impl<'a> Record<'a> {
             b"sharedEventID" => self.shared_event_id = t(),
             b"managementEvent" => self.management_event = Flag::from_text(&t()),
             b"readOnly" => self.read_only = Flag::from_text(&t()),
-            b"additionalEventData" => self.additional_event_data_raw = Some(value),
-            b"responseElements" => self.response_elements_raw = Some(value),
+            b"additionalEventData" => self.additional_event_data_raw = Some(value.as_bytes()),
+            b"responseElements" => self.response_elements_raw = Some(value.as_bytes()),
             _ => {}
         }
     }
@@ -213,10 +213,10 @@ impl<'a> ResourceArns<'a> {
 /// Reads the members of an object value with `each`; `None` unless the value
 /// is an object.
 fn read_object<'a, T: Default>(
-    value: &'a [u8],
-    mut each: impl FnMut(&mut T, &[u8], &'a [u8]),
+    value: &'a str,
+    mut each: impl FnMut(&mut T, &[u8], &'a str),
 ) -> Result<Option<T>, ScanError> {
-    if value.first() != Some(&b'{') {
+    if !value.starts_with('{') {
         return Ok(None);
     }
     let mut out = T::default();
@@ -476,7 +476,7 @@ impl<'a> RequestParameters<'a> {
                 b"userName" => &mut p.user_name,
                 b"policyArn" => &mut p.policy_arn,
                 b"tags" => {
-                    p.tags = Present(v != b"null");
+                    p.tags = Present(v != "null");
                     return;
                 }
                 _ => return,
@@ -548,7 +548,7 @@ mod tests {
         "assumedRoleUser":{"assumedRoleId":"AROA:Role1Session","arn":"arn:aws:sts::111122223333:assumed-role/JohnRole1/Role1Session"}},
         "resources":[{"ARN":"arn:aws:iam::111122223333:role/JohnRole1","accountId":"111122223333","type":"AWS::IAM::Role"}],
         "eventID":"e1","eventType":"AwsApiCall","recipientAccountId":"111122223333","sharedEventID":"s1","managementEvent":true}"#;
-        let r = Record::parse(json.as_bytes()).expect("parse");
+        let r = Record::parse(json).expect("parse");
         let who = r.user_identity.get().expect("identity");
         assert_eq!(who.kind.get(), Some("AWSAccount"));
         assert_eq!(who.account_id.get(), Some("777788889999"));
@@ -568,7 +568,7 @@ mod tests {
         let json = r#"{"userIdentity":{"accountId":123456789012,"invokedBy":"secretsmanager.amazonaws.com",
             "sessionContext":{"attributes":{"mfaAuthenticated":"true","creationDate":"20131102T010628Z"}}},
             "requestParameters":null,"responseElements":"weird","resources":null,"readOnly":"false"}"#;
-        let r = Record::parse(json.as_bytes()).expect("parse");
+        let r = Record::parse(json).expect("parse");
         let who = r.user_identity.get().expect("identity");
         assert_eq!(who.kind.get(), None);
         assert_eq!(who.account_id.get(), Some("123456789012"));

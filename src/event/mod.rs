@@ -299,7 +299,7 @@ mod tests {
             "sessionContext":{"attributes":{"mfaAuthenticated":"false"},"sourceIdentity":"alice"}},
           "requestParameters":{"bucketName":"b","key":"k/1.txt"},
           "resources":[{"type":"AWS::S3::Object","ARN":"arn:aws:s3:::b/k/1.txt"},{"accountId":"111122223333","type":"AWS::S3::Bucket","ARN":"arn:aws:s3:::b"}]}"#;
-        let record = Record::parse(json.as_bytes()).expect("parse");
+        let record = Record::parse(json).expect("parse");
         let event = Event::from_record(&record);
         let mut seen = Vec::new();
         event.for_each_resource(|r| seen.push(r.to_string()));
@@ -322,7 +322,7 @@ mod exact_resource_tests {
     use super::*;
 
     fn resources(json: &str, exact: bool) -> Vec<String> {
-        let record = Record::parse(json.as_bytes()).unwrap();
+        let record = Record::parse(json).unwrap();
         let event = Event::from_record(&record);
         let mut out = Vec::new();
         if exact {

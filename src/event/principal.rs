@@ -227,7 +227,7 @@ mod tests {
     use super::*;
 
     fn principal_of(json: &str) -> (PrincipalKind, String, Option<String>) {
-        let record = Record::parse(json.as_bytes()).expect("parse");
+        let record = Record::parse(json).expect("parse");
         let p = Principal::of(&record);
         (p.kind, p.arn.into_owned(), p.account.map(str::to_string))
     }
