@@ -95,9 +95,9 @@ pub fn scan_cached(
 /// A scan fed in segments: objects in delivery order, one segment after
 /// another (an S3 scan lists and processes one delivery day at a time, so
 /// only that day's objects are in memory). The de-duplicator and the
-/// per-worker accumulators live across segments; batches never cross a
-/// delivery day, so a scan in day segments forgets exactly when a scan of
-/// the whole inventory does, and gives the same result.
+/// total (on the [`Folder`] thread) live across segments; batches never
+/// cross a delivery day, so a scan in day segments forgets exactly when a
+/// scan of the whole inventory does, and gives the same result.
 pub struct Scanner<'a> {
     ctx: &'a ScanContext<'a>,
     progress: &'a Progress,
@@ -121,36 +121,37 @@ struct Fold {
 /// packs what has gone quiet, while the workers read the next batch: done
 /// between batches, it left all but one core idle for a tenth of the scan
 /// (0.23 s of 2.4 s on the 2-core bench corpus). Folds are taken in batch
-/// order, at most one waiting, so the total, and what packing sees, are
-/// the same as folding between batches.
+/// order, so the total, and what packing sees, are the same as folding
+/// between batches. One fold may wait while another is merged, so up to
+/// two batches' accumulators are held besides the workers' own.
 struct Folder {
     sender: Option<std::sync::mpsc::SyncSender<Fold>>,
-    thread: Option<std::thread::JoinHandle<Usage>>,
+    thread: Mutex<Option<std::thread::JoinHandle<Usage>>>,
 }
 
 impl Folder {
+    /// A folder thread; [`Folder::inline`] if none can be started.
     fn start(pack_after: i64, spill_after: usize) -> Folder {
+        Folder::spawn(move |total, fold| fold_into(total, fold, pack_after, spill_after))
+    }
+
+    /// A thread folding with `fold`.
+    fn spawn(mut fold: impl FnMut(&mut Usage, Fold) + Send + 'static) -> Folder {
         let (sender, folds) = std::sync::mpsc::sync_channel::<Fold>(1);
         let thread = std::thread::Builder::new()
             .name("vendortrail-fold".into())
             .spawn(move || {
                 let mut total = Usage::default();
-                for fold in folds {
-                    for part in fold.parts {
-                        total.merge(part);
-                    }
-                    if let Some(now) = fold.delivered.or_else(|| total.latest_event_time()) {
-                        total.pack_quiet(now.saturating_sub(pack_after), spill_after);
-                    }
+                for one in folds {
+                    fold(&mut total, one);
                 }
                 total
             });
         match thread {
             Ok(thread) => Folder {
                 sender: Some(sender),
-                thread: Some(thread),
+                thread: Mutex::new(Some(thread)),
             },
-            // Without a thread of its own the fold is done in place.
             Err(_) => Folder::inline(),
         }
     }
@@ -159,27 +160,77 @@ impl Folder {
     fn inline() -> Folder {
         Folder {
             sender: None,
-            thread: None,
+            thread: Mutex::new(None),
         }
     }
 
-    /// Hands a batch's accumulators over, or back when there is no folder
-    /// thread (or it died) and the caller must fold them itself.
-    fn send(&self, fold: Fold) -> Result<(), Fold> {
-        match &self.sender {
-            Some(sender) => sender.send(fold).map_err(|e| e.0),
-            None => Err(fold),
+    fn is_running(&self) -> bool {
+        self.sender.is_some()
+    }
+
+    /// Hands a batch's accumulators over. The thread only stops early by
+    /// panicking: then its panic is raised here, at once, rather than the
+    /// scan going on to lose its result at the end.
+    fn send(&self, fold: Fold) {
+        let Some(sender) = &self.sender else {
+            return;
+        };
+        if sender.send(fold).is_err() {
+            let thread = self
+                .thread
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .take();
+            if let Some(Err(panic)) = thread.map(std::thread::JoinHandle::join) {
+                std::panic::resume_unwind(panic);
+            }
+            panic!("the folding thread stopped early");
         }
     }
 
     /// Waits for every fold handed over; the total, if there is a thread.
     fn finish(&mut self) -> Option<Usage> {
         self.sender = None;
-        let thread = self.thread.take()?;
+        let thread = self
+            .thread
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()?;
         match thread.join() {
             Ok(total) => Some(total),
             Err(panic) => std::panic::resume_unwind(panic),
         }
+    }
+}
+
+impl Drop for Folder {
+    /// A scan given up before [`Scanner::finish`] (an error starting the
+    /// worker pool) still waits for its thread, which ends once the channel
+    /// closes.
+    fn drop(&mut self) {
+        self.sender = None;
+        if let Some(thread) = self
+            .thread
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+        {
+            // Its panic, if any, was reported when it happened; this drop
+            // may be part of unwinding from another.
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Merges a batch's accumulators into `total`, then packs what has been
+/// quiet for `pack_after` seconds before the batch's delivery time or, for
+/// files outside the CloudTrail layout, before the latest event time read.
+fn fold_into(total: &mut Usage, fold: Fold, pack_after: i64, spill_after: usize) {
+    for part in fold.parts {
+        total.merge(part);
+    }
+    if let Some(now) = fold.delivered.or_else(|| total.latest_event_time()) {
+        total.pack_quiet(now.saturating_sub(pack_after), spill_after);
     }
 }
 
@@ -280,28 +331,27 @@ impl<'a> Scanner<'a> {
     /// outside the CloudTrail layout (no delivery time in the path), before
     /// the latest event time read so far.
     fn fold_workers(&self, delivered: Option<i64>) {
-        let parts = self
-            .states
-            .iter()
-            .map(|state| std::mem::take(&mut *state.lock().unwrap_or_else(PoisonError::into_inner)))
-            .collect();
-        let Err(Fold { parts, delivered }) = self.folder.send(Fold { parts, delivered }) else {
-            return;
+        let take = |state: &Mutex<Usage>| {
+            std::mem::take(&mut *state.lock().unwrap_or_else(PoisonError::into_inner))
         };
+        if self.folder.is_running() {
+            let parts = self.states.iter().map(take).collect();
+            self.folder.send(Fold { parts, delivered });
+            return;
+        }
         // No folder thread: the first worker's accumulator is the total.
-        let Some((first, _)) = self.states.split_first() else {
+        let Some((first, rest)) = self.states.split_first() else {
             return;
         };
+        let parts = rest.iter().map(take).collect();
         let mut first = first.lock().unwrap_or_else(PoisonError::into_inner);
-        for part in parts {
-            first.merge(part);
-        }
-        if let Some(now) = delivered.or_else(|| first.latest_event_time()) {
-            first.pack_quiet(
-                now.saturating_sub(self.ctx.pack_after),
-                self.ctx.spill_after,
-            );
-        }
+        let (pack_after, spill_after) = (self.ctx.pack_after, self.ctx.spill_after);
+        fold_into(
+            &mut first,
+            Fold { parts, delivered },
+            pack_after,
+            spill_after,
+        );
     }
 }
 
@@ -639,7 +689,7 @@ fn count(event: &Event<'_>, ctx: &ScanContext<'_>, acc: &mut Usage) {
         (!service_event).then(|| ctx.mapper.map(event.event_source(), event.event_name()));
     acc.record(event, mapping);
     if let Some(watch) = ctx.watch
-        && mentions(watch, record.raw)
+        && mentions(watch, record.raw.as_bytes())
     {
         acc.touches.push(crate::usage::Touch::of(event));
     }
@@ -903,15 +953,35 @@ mod tests {
         let ctx = context(&filters, &mapper, 600, 0);
         let progress = Progress::hidden();
         let aside = Scanner::new(&ctx, &progress);
-        assert!(aside.folder.thread.is_some(), "a folder thread");
+        assert!(aside.folder.is_running(), "a folder thread");
         aside.segment(&inventory, None);
         let mut in_place = Scanner::new(&ctx, &progress);
         in_place.folder.finish();
         in_place.folder = Folder::inline();
+        assert!(!in_place.folder.is_running());
         in_place.segment(&inventory, None);
         let (aside, in_place) = (aside.finish(), in_place.finish());
         assert!(aside.totals.events > 3000);
         assert_eq!(json_of(&inventory, aside), json_of(&inventory, in_place));
+    }
+
+    /// A fold that panics stops the scan at the next batch, with its panic,
+    /// instead of the scan reading on and losing the total at the end.
+    #[test]
+    fn a_panic_while_folding_is_raised_at_the_next_batch() {
+        let folder = Folder::spawn(|_, _| panic!("fold failed"));
+        let sent = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            // The channel holds one fold: by the third, the thread has
+            // taken one and died.
+            for _ in 0..3 {
+                folder.send(Fold {
+                    parts: Vec::new(),
+                    delivered: None,
+                });
+            }
+        }));
+        let panic = sent.expect_err("the fold's panic");
+        assert_eq!(panic.downcast_ref::<&str>(), Some(&"fold failed"));
     }
 
     /// Packing sessions and issued credentials changes no result, however
