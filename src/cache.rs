@@ -27,9 +27,11 @@ use crate::hash::hash_str;
 use crate::source::{Location, LogObject};
 use crate::usage::Usage;
 
-/// Bumped whenever the entry or [`Usage`] layout changes. 2: a
-/// principal's `issued_keys` is a list of `[key, count]` pairs, not a map.
-const FORMAT: u32 = 2;
+/// Bumped whenever the entry or [`Usage`] layout changes, or what an
+/// object decodes to. 2: a principal's `issued_keys` is a list of
+/// `[key, count]` pairs, not a map. 3: a value holding bytes that are not
+/// UTF-8 is read with U+FFFD in their place, not as absent.
+const FORMAT: u32 = 3;
 
 /// One object's contribution, as stored.
 #[derive(Debug, Serialize, Deserialize)]

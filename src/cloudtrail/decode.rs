@@ -201,12 +201,13 @@ pub fn parse_batches(
     json: &[u8],
     each: impl FnMut(&[Record<'_>]),
 ) -> Result<ParseOutcome, DecodeError> {
+    // Declared before the batch, whose records borrow from it.
+    let json = super::scan::utf8(json);
     let mut batch = Batch {
         pending: Vec::new(),
         each,
     };
     let mut outcome = ParseOutcome::default();
-    let json = super::scan::utf8(json);
     let mut scanner = Scanner::new(&json);
     let result = match scanner.peek() {
         Some(b'[') => scanner.elements(|s| visit(s, &mut outcome, &mut batch)),

@@ -5,7 +5,9 @@
 //! (including `userIdentity` and the few keys of `requestParameters` that
 //! name a resource or a session) and skips everything else unread;
 //! `responseElements` and `additionalEventData` are kept raw and parsed with
-//! serde only when asked for. Strings borrow from the decompressed buffer.
+//! serde only when asked for. Strings borrow from the object's JSON text
+//! (the inflated buffer, or a repaired copy when it was not UTF-8: see
+//! [`super::scan::utf8`]).
 //! Field names and meanings follow the CloudTrail User Guide, "CloudTrail
 //! record contents" and "CloudTrail userIdentity element".
 
@@ -69,20 +71,20 @@ pub struct Record<'a> {
     pub request_parameters: Lenient<RequestParameters<'a>>,
     /// The response, kept raw: it is read only for the STS calls that issue
     /// credentials ([`Record::response_elements`]).
-    pub response_elements_raw: Option<&'a [u8]>,
+    pub response_elements_raw: Option<&'a str>,
     /// The ARNs of `resources[]`, read in place (see
     /// [`Record::for_each_resource_arn`]).
     pub resource_arns: ResourceArns<'a>,
     /// `additionalEventData`, kept raw and read on demand
     /// ([`Record::additional_event_data`]).
-    pub additional_event_data_raw: Option<&'a [u8]>,
+    pub additional_event_data_raw: Option<&'a str>,
     /// The record's whole JSON text (for `vendortrail who`, which looks for
     /// a resource id anywhere in it).
-    pub raw: &'a [u8],
+    pub raw: &'a str,
 }
 
 impl<'a> Record<'a> {
-    /// Reads a record from the bytes of its JSON object.
+    /// Reads a record from the JSON text of its object.
     pub fn parse(object: &'a str) -> Result<Record<'a>, RecordError> {
         Record::read(&mut Scanner::new(object))
     }
@@ -113,7 +115,7 @@ impl<'a> Record<'a> {
             record.set(key, s.value()?);
             Ok::<(), ScanError>(())
         })?;
-        record.raw = scanner.since(start).as_bytes();
+        record.raw = scanner.since(start);
         Ok(record)
     }
 
@@ -134,8 +136,8 @@ impl<'a> Record<'a> {
             b"sharedEventID" => self.shared_event_id = t(),
             b"managementEvent" => self.management_event = Flag::from_text(&t()),
             b"readOnly" => self.read_only = Flag::from_text(&t()),
-            b"additionalEventData" => self.additional_event_data_raw = Some(value.as_bytes()),
-            b"responseElements" => self.response_elements_raw = Some(value.as_bytes()),
+            b"additionalEventData" => self.additional_event_data_raw = Some(value),
+            b"responseElements" => self.response_elements_raw = Some(value),
             _ => {}
         }
     }
@@ -148,7 +150,7 @@ impl<'a> Record<'a> {
     /// `additionalEventData`, parsed on demand.
     pub fn additional_event_data(&self) -> Option<AdditionalEventData<'a>> {
         let raw = self.additional_event_data_raw?;
-        serde_json::from_slice::<Lenient<AdditionalEventData<'a>>>(raw)
+        serde_json::from_str::<Lenient<AdditionalEventData<'a>>>(raw)
             .ok()?
             .0
     }
@@ -156,7 +158,7 @@ impl<'a> Record<'a> {
     /// The response elements, parsed on demand.
     pub fn response_elements(&self) -> Option<ResponseElements<'a>> {
         let raw = self.response_elements_raw?;
-        serde_json::from_slice::<Lenient<ResponseElements<'a>>>(raw)
+        serde_json::from_str::<Lenient<ResponseElements<'a>>>(raw)
             .ok()?
             .0
     }

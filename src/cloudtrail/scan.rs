@@ -43,17 +43,18 @@ pub enum ScanError {
 /// each string read instead cost about 6% of a scan.
 #[derive(Debug, Clone)]
 pub struct Scanner<'a> {
-    text: &'a str,
+    json: &'a str,
+    /// `json`'s bytes, which the scanning reads.
     buf: &'a [u8],
     pos: usize,
 }
 
 impl<'a> Scanner<'a> {
-    /// A scanner at the start of `text`.
-    pub fn new(text: &'a str) -> Self {
+    /// A scanner at the start of `json`.
+    pub fn new(json: &'a str) -> Self {
         Scanner {
-            text,
-            buf: text.as_bytes(),
+            json,
+            buf: json.as_bytes(),
             pos: 0,
         }
     }
@@ -68,11 +69,17 @@ impl<'a> Scanner<'a> {
         self.slice(start.min(self.pos), self.pos)
     }
 
-    /// The text between two offsets the scanner stopped at, which are on
-    /// character boundaries; empty if one were not (it cannot be: each is
-    /// at or just after an ASCII byte, or at the end).
+    /// The text between two offsets the scanner stopped at. Each is just
+    /// after an ASCII delimiter, or before the first byte of a character
+    /// (a scalar ends at the first byte that cannot continue it), or at the
+    /// end: always a character boundary.
     fn slice(&self, from: usize, to: usize) -> &'a str {
-        self.text.get(from..to).unwrap_or_default()
+        let slice = self.json.get(from..to);
+        debug_assert!(
+            slice.is_some(),
+            "{from}..{to} is not on character boundaries"
+        );
+        slice.unwrap_or_default()
     }
 
     fn skip_ws(&mut self) {
