@@ -81,7 +81,8 @@ pub struct ScanArgs {
     /// Exit with code 2 if any input could not be read.
     #[arg(long)]
     pub strict: bool,
-    /// Worker threads (default: one per core).
+    /// Worker threads (default: one per core). One more thread merges
+    /// their results while they read.
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
     /// Never show a progress bar.
@@ -89,7 +90,7 @@ pub struct ScanArgs {
     pub no_progress: bool,
     /// Print run statistics to stderr once the report is written: the
     /// analysis's time and throughput (writing the report not included),
-    /// the run's peak memory, and the time of each stage.
+    /// the run's peak memory, and, for `analyze`, the time of each stage.
     #[arg(long)]
     pub stats: bool,
     /// Where the action catalog comes from.

@@ -15,8 +15,9 @@ use crate::output::{self, Format};
 use crate::pipeline::{self, CacheUse, ScanContext, Scanner};
 use crate::progress::Progress;
 use crate::report::{CatalogUse, Report};
+use crate::source::local::{self, LocalDay};
 use crate::source::s3::{self, Bodies, DayFolder, S3Options, S3Source, S3Stats, S3Url};
-use crate::source::{Filters, Inventory, Location, LogObject, local};
+use crate::source::{Filters, Inventory, Location, LogObject};
 use crate::time::{now, parse_duration, parse_user_time};
 
 /// Reads the filters from the flags.
@@ -52,21 +53,26 @@ pub struct Scanned {
     /// The event-name mapper; its catalog, when one was loaded.
     pub mapper: ActionMapper,
     /// How long each stage took.
-    pub phases: Phases,
+    pub stages: Stages,
 }
 
 /// The wall time of each stage of a run, in order, for `--stats`: where
 /// the time goes, on the user's own trail.
 #[derive(Debug, Default)]
-pub struct Phases(Vec<(&'static str, std::time::Duration)>);
+pub struct Stages(Vec<(&'static str, std::time::Duration)>);
 
-impl Phases {
+impl Stages {
     /// Runs `stage`, noting its time under `name`.
     pub fn time<T>(&mut self, name: &'static str, stage: impl FnOnce() -> T) -> T {
         let started = std::time::Instant::now();
         let out = stage();
         self.0.push((name, started.elapsed()));
         out
+    }
+
+    /// Notes a stage timed by the caller, as the first.
+    pub fn first(&mut self, name: &'static str, took: std::time::Duration) {
+        self.0.insert(0, (name, took));
     }
 
     /// `name=seconds` pairs, in the order the stages ran.
@@ -98,8 +104,8 @@ pub fn scan_watching(
 ) -> Result<Scanned> {
     let filters = filters(args)?;
     let dedupe_window = duration(&args.dedupe_window).context("--dedupe-window")?;
-    let mut phases = Phases::default();
-    let loaded = phases.time("catalog", || super::load_catalog(&args.catalog))?;
+    let mut stages = Stages::default();
+    let loaded = stages.time("catalog", || super::load_catalog(&args.catalog))?;
     let catalog_use = match &loaded {
         Some((dir, catalog)) => CatalogUse::Catalog {
             path: dir.display().to_string(),
@@ -115,11 +121,15 @@ pub fn scan_watching(
         }
     };
     let mapper = ActionMapper::new(loaded.map(|(_, c)| c));
-    let (inventory, days, s3) =
-        phases.time("discover", || discover(args, &filters, progress_enabled))?;
+    let Discovered {
+        inventory,
+        days,
+        local_days,
+        s3,
+    } = stages.time("discover", || discover(args, &filters, progress_enabled))?;
     let mut progress = Progress::bytes(
-        inventory.total_bytes(),
-        inventory.objects.len(),
+        inventory.total_bytes() + local_days.iter().map(|d| d.bytes).sum::<u64>(),
+        inventory.objects.len() + local_days.iter().map(|d| d.objects).sum::<usize>(),
         progress_enabled,
     );
     if let Some(s3) = &s3 {
@@ -163,7 +173,7 @@ pub fn scan_watching(
         }
         _ => None,
     };
-    let (inventory, usage) = phases.time("scan", || -> Result<_> {
+    let (inventory, usage) = stages.time("scan", || -> Result<_> {
         let scanner = Scanner::new(&ctx, &progress);
         let segments = Segments {
             scanner: &scanner,
@@ -172,7 +182,7 @@ pub fn scan_watching(
             filters: &filters,
             progress: &progress,
         };
-        let run = || segments.run(inventory, days);
+        let run = || segments.run(inventory, days, local_days);
         let inventory = match args.threads {
             Some(n) => rayon::ThreadPoolBuilder::new()
                 .num_threads(n)
@@ -202,20 +212,21 @@ pub fn scan_watching(
         .iter()
         .map(|s| s.display().to_string())
         .collect();
-    let report = phases.time("report", || {
+    let report = stages.time("report", || {
         Report::build(sources, &inventory, usage, filters, catalog_use)
     });
     Ok(Scanned {
         report,
         mapper,
-        phases,
+        stages,
     })
 }
 
 /// Feeds the scanner one delivery day at a time: the objects found while
-/// walking (local files, S3 objects outside day folders) grouped by their
-/// delivery day, with each day's S3 folders listed only when its turn comes,
-/// so an S3 scan holds one day's objects, whatever the bucket's size.
+/// walking (files and S3 objects outside day folders) grouped by their
+/// delivery day, with each day's folders, local and S3, listed only when
+/// its turn comes, so a scan holds one day's objects, whatever the trail's
+/// length.
 struct Segments<'a> {
     scanner: &'a Scanner<'a>,
     s3: Option<&'a S3Source>,
@@ -228,30 +239,47 @@ impl Segments<'_> {
     /// Scans everything; returns the inventory's counts and lists (its
     /// objects moved into the segments and dropped as they were read) for
     /// the report.
-    fn run(&self, mut summary: Inventory, days: Vec<DayFolder>) -> Inventory {
+    fn run(
+        &self,
+        mut summary: Inventory,
+        days: Vec<DayFolder>,
+        local_days: Vec<LocalDay>,
+    ) -> Inventory {
         let day_of = |t: Option<i64>| t.map(|t| t.div_euclid(86_400));
-        let mut by_day: BTreeMap<Option<i64>, (Vec<LogObject>, Vec<DayFolder>)> = BTreeMap::new();
+        let mut by_day: BTreeMap<Option<i64>, DaySegment> = BTreeMap::new();
         for object in std::mem::take(&mut summary.objects) {
             by_day
                 .entry(day_of(object.delivered()))
                 .or_default()
-                .0
+                .objects
                 .push(object);
         }
         for folder in days {
             by_day
                 .entry(day_of(Some(folder.day)))
                 .or_default()
-                .1
+                .s3_folders
                 .push(folder);
         }
-        for (_, (objects, folders)) in by_day {
+        for folder in local_days {
+            by_day
+                .entry(day_of(Some(folder.day)))
+                .or_default()
+                .local_folders
+                .push(folder);
+        }
+        for (_, day) in by_day {
             let mut segment = Inventory {
-                objects,
+                objects: day.objects,
                 ..Inventory::default()
             };
-            if let (Some(s3), false) = (self.s3, folders.is_empty()) {
-                let listed = s3.list_days(&folders, self.filters);
+            if !day.local_folders.is_empty() {
+                // Counted in the progress total when discovered.
+                segment.extend(local::list_days(&day.local_folders, self.filters));
+                segment.sort();
+            }
+            if let (Some(s3), false) = (self.s3, day.s3_folders.is_empty()) {
+                let listed = s3.list_days(&day.s3_folders, self.filters);
                 self.progress.add_total(listed.total_bytes());
                 segment.extend(listed);
                 segment.sort();
@@ -303,20 +331,39 @@ impl Segments<'_> {
     }
 }
 
-/// Builds the inventory of every source: local paths walked, s3:// prefixes
-/// listed (through one S3 connection, kept for fetching).
-fn discover(
-    args: &ScanArgs,
-    filters: &Filters,
-    progress_enabled: bool,
-) -> Result<(Inventory, Vec<DayFolder>, Option<S3Source>)> {
+/// The objects of one delivery day, and the day folders to list for it.
+#[derive(Default)]
+struct DaySegment {
+    objects: Vec<LogObject>,
+    s3_folders: Vec<DayFolder>,
+    local_folders: Vec<LocalDay>,
+}
+
+/// What discovery found: objects outside day folders (and every count so
+/// far), and the day folders, local and S3, to list when their day comes.
+struct Discovered {
+    inventory: Inventory,
+    days: Vec<DayFolder>,
+    local_days: Vec<LocalDay>,
+    s3: Option<S3Source>,
+}
+
+/// Builds the inventory of every source: local paths walked (but for the
+/// files of day folders, counted for now), s3:// prefixes listed (through
+/// one S3 connection, kept for fetching).
+fn discover(args: &ScanArgs, filters: &Filters, progress_enabled: bool) -> Result<Discovered> {
     let (remote, local_paths): (Vec<&PathBuf>, Vec<&PathBuf>) = args
         .sources
         .iter()
         .partition(|s| s.to_str().is_some_and(s3::is_s3_url));
-    let mut inventory = local::discover(&local_paths, filters);
+    let (mut inventory, local_days) = local::discover_days(&local_paths, filters);
     if remote.is_empty() {
-        return Ok((inventory, Vec::new(), None));
+        return Ok(Discovered {
+            inventory,
+            days: Vec::new(),
+            local_days,
+            s3: None,
+        });
     }
     let mut source = S3Source::connect(S3Options {
         profile: args.s3.profile.clone(),
@@ -339,7 +386,12 @@ fn discover(
     listing.finish();
     inventory.sort();
     days.sort();
-    Ok((inventory, days, Some(source)))
+    Ok(Discovered {
+        inventory,
+        days,
+        local_days,
+        s3: Some(source),
+    })
 }
 
 /// Writes the report in the chosen format to stdout or `--output`.
@@ -380,29 +432,33 @@ fn print_stats(report: &Report, elapsed: std::time::Duration) {
 pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
     let started = std::time::Instant::now();
     let iam = super::load_iam(&args.iam)?;
+    let iam_loaded = started.elapsed();
     let Scanned {
         mut report,
         mapper,
-        mut phases,
+        mut stages,
     } = scan(&args.scan, !args.scan.no_progress)?;
+    stages.first("iam", iam_loaded);
     if let Some(iam) = &iam {
         let catalog = super::require_catalog(&mapper, "--iam")?;
-        report.grants = Some(phases.time("compare", || {
+        report.grants = Some(stages.time("compare", || {
             pipeline::compare_all(&report, iam, catalog, &mapper)
         }));
         report.iam_warnings = iam.warnings().to_vec();
     }
-    let parties = super::load_parties(&args.parties, &args.scan.catalog)?;
-    report.attribution = phases.time("attribute", || {
+    let parties = stages.time("parties", || {
+        super::load_parties(&args.parties, &args.scan.catalog)
+    })?;
+    report.attribution = stages.time("attribute", || {
         pipeline::attribute(&report, &parties.context(iam.as_ref()))
     });
     if let Some(iam) = &iam {
         let catalog = super::require_catalog(&mapper, "--iam")?;
-        phases.time("party_grants", || {
+        stages.time("party_grants", || {
             pipeline::party_grants(&mut report, iam, catalog, &mapper)
         });
     }
-    report.findings = phases.time("findings", || {
+    report.findings = stages.time("findings", || {
         pipeline::findings(
             &report,
             iam.as_ref(),
@@ -419,7 +475,7 @@ pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
     }
     if args.scan.stats {
         print_stats(&report, analysed);
-        eprintln!("phases: {}", phases.line());
+        eprintln!("stages: {}", stages.line());
     }
     let unreadable = report.input.skipped.len() as u64;
     if unreadable > 0 || report.input.bad_records > 0 {

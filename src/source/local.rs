@@ -1,35 +1,107 @@
 //! Local files and folders.
 //!
-//! Folders are walked recursively, sub-folders in parallel; the inventory
-//! is sorted once walked. Inside a CloudTrail layout
-//! (`.../AWSLogs/...`) whole folders are pruned by account, Region and date
-//! before they are listed, as the S3 source does with prefixes. A file named
-//! on the command line is always read, whatever its name; a file found in a
-//! folder is read if its name ends in `.json.gz`, `.json` or `.gz`.
+//! Folders are walked recursively, sub-folders in parallel (on rayon's
+//! global pool); the inventory is sorted once walked. Inside a CloudTrail
+//! layout (`.../AWSLogs/...`) whole folders are pruned by account, Region
+//! and date before they are listed, as the S3 source does with prefixes. A
+//! file named on the command line is always read, whatever its name; a file
+//! found in a folder is read if its name ends in `.json.gz`, `.json` or
+//! `.gz`.
+//!
+//! [`discover_days`] stops at the layout's day folders
+//! (`CloudTrail/<region>/YYYY/MM/DD`), counting what they hold, and
+//! [`list_days`] lists them when the scan reaches their day: a scan then
+//! holds one day's objects, not the whole trail's, as an S3 scan does.
 
 use std::fs;
-use std::path::{Component, Path};
+use std::path::{Component, Path, PathBuf};
 
 use rayon::prelude::*;
 
 use super::layout::{self, Filters};
 use super::{Inventory, Location, SkippedInput};
+use crate::time::Timestamp;
 
-/// Builds the inventory of local sources.
+/// A day folder of the CloudTrail layout, to be listed when the scan
+/// reaches its day, with what it held when it was counted.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct LocalDay {
+    /// The start of the delivery day.
+    pub day: Timestamp,
+    /// The folder.
+    pub path: PathBuf,
+    /// Log files in it that the filters keep.
+    pub objects: usize,
+    /// Their bytes.
+    pub bytes: u64,
+}
+
+/// Builds the whole inventory of local sources.
 pub fn discover(sources: &[impl AsRef<Path>], filters: &Filters) -> Inventory {
+    let (mut inventory, days) = walk_sources(sources, filters, false);
+    debug_assert!(days.is_empty());
+    inventory.sort();
+    inventory
+}
+
+/// Builds the inventory of local sources but for the files of day folders,
+/// which are counted and returned as folders, in order, for [`list_days`].
+pub fn discover_days(
+    sources: &[impl AsRef<Path>],
+    filters: &Filters,
+) -> (Inventory, Vec<LocalDay>) {
+    let (mut inventory, mut days) = walk_sources(sources, filters, true);
+    days.par_iter_mut().for_each(|day| {
+        let listed = list(&day.path, filters);
+        day.objects = listed.objects.len();
+        day.bytes = listed.total_bytes();
+    });
+    days.sort();
+    inventory.sort();
+    (inventory, days)
+}
+
+/// The inventory of day folders [`discover_days`] returned (their files,
+/// and what was skipped or pruned in them), sorted.
+pub fn list_days(days: &[LocalDay], filters: &Filters) -> Inventory {
+    let found: Vec<Inventory> = days.par_iter().map(|d| list(&d.path, filters)).collect();
     let mut inventory = Inventory::default();
+    found.into_iter().for_each(|f| inventory.extend(f));
+    inventory.sort();
+    inventory
+}
+
+fn list(folder: &Path, filters: &Filters) -> Inventory {
+    let mut found = Walked::default();
+    walk_dir(folder, filters, false, &mut found);
+    found.inventory
+}
+
+fn walk_sources(
+    sources: &[impl AsRef<Path>],
+    filters: &Filters,
+    stop_at_days: bool,
+) -> (Inventory, Vec<LocalDay>) {
+    let mut walked = Walked::default();
     for source in sources {
         let path = source.as_ref();
         match fs::metadata(path) {
-            Ok(meta) if meta.is_dir() => walk_dir(path, filters, &mut inventory),
-            Ok(meta) => add_file(path, meta.len(), true, filters, &mut inventory),
-            Err(e) => inventory
+            Ok(meta) if meta.is_dir() => walk_dir(path, filters, stop_at_days, &mut walked),
+            Ok(meta) => add_file(path, meta.len(), true, filters, &mut walked.inventory),
+            Err(e) => walked
+                .inventory
                 .unreadable
                 .push(skipped(path, format!("cannot read: {e}"))),
         }
     }
-    inventory.sort();
-    inventory
+    (walked.inventory, walked.days)
+}
+
+/// What a walk found.
+#[derive(Debug, Default)]
+struct Walked {
+    inventory: Inventory,
+    days: Vec<LocalDay>,
 }
 
 fn skipped(path: &Path, reason: String) -> SkippedInput {
@@ -49,9 +121,20 @@ fn components(path: &Path) -> Vec<&str> {
         .collect()
 }
 
-fn walk_dir(dir: &Path, filters: &Filters, inventory: &mut Inventory) {
-    if let Err(reason) = layout::judge_dir(&components(dir), filters) {
+fn walk_dir(dir: &Path, filters: &Filters, stop_at_days: bool, walked: &mut Walked) {
+    let inventory = &mut walked.inventory;
+    let parts = components(dir);
+    if let Err(reason) = layout::judge_dir(&parts, filters) {
         *inventory.pruned.entry(reason).or_default() += 1;
+        return;
+    }
+    if stop_at_days && let Some(day) = layout::day_folder(&parts) {
+        walked.days.push(LocalDay {
+            day,
+            path: dir.to_path_buf(),
+            objects: 0,
+            bytes: 0,
+        });
         return;
     }
     let entries = match fs::read_dir(dir) {
@@ -63,10 +146,18 @@ fn walk_dir(dir: &Path, filters: &Filters, inventory: &mut Inventory) {
             return;
         }
     };
-    let mut children: Vec<fs::DirEntry> = entries.filter_map(Result::ok).collect();
-    children.sort_by_key(fs::DirEntry::path);
+    // In the order listed: the inventory is sorted once walked.
     let mut folders = Vec::new();
-    for child in children {
+    for child in entries {
+        let child = match child {
+            Ok(child) => child,
+            Err(e) => {
+                inventory
+                    .unreadable
+                    .push(skipped(dir, format!("cannot list a folder entry: {e}")));
+                continue;
+            }
+        };
         let path = child.path();
         // The entry's own type and metadata are read relative to the
         // folder, without resolving the whole path again; a link is
@@ -88,15 +179,18 @@ fn walk_dir(dir: &Path, filters: &Filters, inventory: &mut Inventory) {
         }
     }
     // Sub-folders are walked in parallel; the inventory is sorted at the end.
-    let found: Vec<Inventory> = folders
+    let found: Vec<Walked> = folders
         .par_iter()
         .map(|folder| {
-            let mut found = Inventory::default();
-            walk_dir(folder, filters, &mut found);
+            let mut found = Walked::default();
+            walk_dir(folder, filters, stop_at_days, &mut found);
             found
         })
         .collect();
-    found.into_iter().for_each(|f| inventory.extend(f));
+    for f in found {
+        walked.inventory.extend(f.inventory);
+        walked.days.extend(f.days);
+    }
 }
 
 fn add_file(path: &Path, size: u64, named: bool, filters: &Filters, inventory: &mut Inventory) {
@@ -164,5 +258,100 @@ mod tests {
         assert_eq!(inv.ignored.len(), 1);
         let missing = discover(&[root.join("nope")], &Filters::default());
         assert_eq!(missing.unreadable.len(), 1);
+    }
+
+    /// Stopping at day folders and listing them later finds what one walk
+    /// finds: the same objects, counts and skipped files, and each day
+    /// folder's count is what listing it gives.
+    #[test]
+    fn day_folders_listed_later_give_the_whole_inventory() {
+        let logs = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/corpus/AWSLogs");
+        let filters = Filters {
+            regions: vec!["us-east-1".into()],
+            ..Filters::default()
+        };
+        let whole = discover(&[&logs], &filters);
+        let (mut outside, days) = discover_days(&[&logs], &filters);
+        assert!(outside.objects.is_empty(), "every log is in a day folder");
+        assert!(days.len() > 3);
+        assert!(days.windows(2).all(|w| w[0] <= w[1]), "in day order");
+        for day in &days {
+            let listed = list_days(std::slice::from_ref(day), &filters);
+            assert_eq!(listed.objects.len(), day.objects);
+            assert_eq!(listed.total_bytes(), day.bytes);
+            assert!(
+                listed
+                    .objects
+                    .iter()
+                    .all(|o| o.delivered().map(|t| t - t % 86_400) == Some(day.day))
+            );
+        }
+        outside.extend(list_days(&days, &filters));
+        outside.sort();
+        assert_eq!(outside.objects, whole.objects);
+        assert_eq!(outside.digest_files, whole.digest_files);
+        assert_eq!(outside.insight_files, whole.insight_files);
+        assert_eq!(outside.pruned, whole.pruned);
+        assert_eq!(outside.ignored, whole.ignored);
+        assert!(whole.pruned.values().sum::<u64>() > 0, "some Region pruned");
+    }
+
+    /// Links are followed, to files (with the target's size) and to
+    /// folders; many nested folders, walked in parallel, give the inventory
+    /// in one sorted order.
+    #[cfg(unix)]
+    #[test]
+    fn follows_links_and_sorts_what_parallel_walks_find() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        let mut expected = Vec::new();
+        for day in 1..=9 {
+            for region in ["eu-west-1", "us-east-1"] {
+                let rel = format!(
+                    "logs/AWSLogs/111111111111/CloudTrail/{region}/2024/03/{day:02}/111111111111_CloudTrail_{region}_202403{day:02}T0000Z_x.json.gz"
+                );
+                touch(root, &rel);
+                expected.push(root.join(&rel));
+            }
+        }
+        let outside = tempfile::tempdir().expect("tempdir");
+        fs::write(outside.path().join("target.json"), b"{\"Records\":[]}").expect("write");
+        std::os::unix::fs::symlink(
+            outside.path().join("target.json"),
+            root.join("logs/link.json"),
+        )
+        .expect("link a file");
+        std::os::unix::fs::symlink(outside.path(), root.join("logs/linked-folder"))
+            .expect("link a folder");
+        let inv = discover(&[root.join("logs")], &Filters::default());
+        let found: Vec<String> = inv.objects.iter().map(|o| o.location.to_string()).collect();
+        // Files with a delivery time in their path first, by time.
+        expected.sort_by_key(|p| {
+            let name = p
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or("")
+                .to_owned();
+            (name.split('_').nth(3).unwrap_or("").to_owned(), p.clone())
+        });
+        let mut want: Vec<String> = expected.iter().map(|p| p.display().to_string()).collect();
+        let mut links = vec![
+            root.join("logs/link.json").display().to_string(),
+            root.join("logs/linked-folder/target.json")
+                .display()
+                .to_string(),
+        ];
+        links.sort();
+        // Files outside the layout have no delivery time and sort first.
+        links.append(&mut want);
+        assert_eq!(found, links);
+        let size = |p: &str| {
+            inv.objects
+                .iter()
+                .find(|o| o.location.to_string() == p)
+                .map(|o| o.size)
+        };
+        assert_eq!(size(&found[0]), Some(14), "the link's target's size");
+        assert!(inv.unreadable.is_empty());
     }
 }

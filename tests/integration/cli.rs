@@ -114,6 +114,64 @@ fn without_a_catalog_it_falls_back_to_rules_and_says_so_once() {
     assert_eq!(report["catalog"]["kind"], "rules");
 }
 
+/// `--stats` prints the throughput line and the time of each stage, in
+/// the order they ran, on stderr, after the report.
+#[test]
+fn stats_name_the_counts_and_each_stage() {
+    let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/corpus");
+    let mut cmd = vendortrail();
+    cmd.args([
+        "analyze",
+        "--format",
+        "json",
+        "-o",
+        "/dev/null",
+        "--stats",
+        "--no-progress",
+    ])
+    .arg(corpus.join("AWSLogs"))
+    .arg("--iam")
+    .arg(corpus.join("iam/111111111111.json"))
+    .arg("--catalog")
+    .arg(catalog_dir());
+    let out = crate::common::run_ok(&mut cmd);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let line = |prefix: &str| {
+        stderr
+            .lines()
+            .find_map(|l| l.strip_prefix(prefix))
+            .unwrap_or_else(|| panic!("no `{prefix}` line in:\n{stderr}"))
+            .to_owned()
+    };
+    let stats = line("stats: ");
+    assert!(stats.contains("files=544 "), "{stats}");
+    assert!(stats.contains("records=3372 "), "{stats}");
+    let stages: Vec<(String, f64)> = line("stages: ")
+        .split_whitespace()
+        .map(|pair| {
+            let (name, secs) = pair.split_once('=').expect("name=seconds");
+            (name.to_owned(), secs.parse().expect("seconds"))
+        })
+        .collect();
+    let names: Vec<&str> = stages.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "iam",
+            "catalog",
+            "discover",
+            "scan",
+            "report",
+            "compare",
+            "parties",
+            "attribute",
+            "party_grants",
+            "findings"
+        ]
+    );
+    assert!(stages.iter().all(|(_, secs)| *secs >= 0.0));
+}
+
 #[test]
 fn invalid_flags_exit_2_with_a_message() {
     let mut cmd = vendortrail();
