@@ -7,6 +7,11 @@ use std::path::Path;
 
 use crate::common::{analyze_json, catalog_dir, run, shared, vendortrail};
 
+/// The child `analyze --stats` the benchmarks run, and its line parsers.
+#[path = "../../benches/support/analyze.rs"]
+#[allow(dead_code)] // `stats` serves the benchmarks only
+mod analyze_command;
+
 fn gzip(data: &[u8]) -> Vec<u8> {
     let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     enc.write_all(data).expect("write");
@@ -119,40 +124,20 @@ fn without_a_catalog_it_falls_back_to_rules_and_says_so_once() {
 #[test]
 fn stats_name_the_counts_and_each_stage() {
     let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/corpus");
-    let mut cmd = vendortrail();
-    cmd.args([
-        "analyze",
-        "--format",
-        "json",
-        "-o",
-        "/dev/null",
-        "--stats",
-        "--no-progress",
-    ])
-    .arg(corpus.join("AWSLogs"))
-    .arg("--iam")
-    .arg(corpus.join("iam/111111111111.json"))
-    .arg("--catalog")
-    .arg(catalog_dir());
-    let out = crate::common::run_ok(&mut cmd);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    let line = |prefix: &str| {
-        stderr
-            .lines()
-            .find_map(|l| l.strip_prefix(prefix))
-            .unwrap_or_else(|| panic!("no `{prefix}` line in:\n{stderr}"))
-            .to_owned()
+    let iam = corpus.join("iam/111111111111.json");
+    let iam = iam.to_str().expect("a UTF-8 path");
+    let mut cmd = analyze_command::command(corpus.join("AWSLogs"), &catalog_dir(), &["--iam", iam]);
+    let stderr = analyze_command::stderr_of(&mut cmd);
+    let stats = analyze_command::pairs(&stderr, "stats:");
+    let stat = |key: &str| {
+        stats
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     };
-    let stats = line("stats: ");
-    assert!(stats.contains("files=544 "), "{stats}");
-    assert!(stats.contains("records=3372 "), "{stats}");
-    let stages: Vec<(String, f64)> = line("stages: ")
-        .split_whitespace()
-        .map(|pair| {
-            let (name, secs) = pair.split_once('=').expect("name=seconds");
-            (name.to_owned(), secs.parse().expect("seconds"))
-        })
-        .collect();
+    assert_eq!(stat("files"), Some("544"));
+    assert_eq!(stat("records"), Some("3372"));
+    let stages = analyze_command::pairs(&stderr, "stages:");
     let names: Vec<&str> = stages.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(
         names,
@@ -169,7 +154,10 @@ fn stats_name_the_counts_and_each_stage() {
             "findings"
         ]
     );
-    assert!(stages.iter().all(|(_, secs)| *secs >= 0.0));
+    for (name, secs) in &stages {
+        let secs: f64 = secs.parse().unwrap_or_else(|_| panic!("{name}={secs}"));
+        assert!(secs >= 0.0);
+    }
 }
 
 #[test]
