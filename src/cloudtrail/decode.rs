@@ -472,6 +472,27 @@ mod tests {
         );
     }
 
+    /// The same inside a record that lookup-events output holds as a
+    /// string.
+    #[test]
+    fn bytes_that_are_not_utf8_in_a_lookup_event_spoil_one_value() {
+        let mut lookup = br#"{"Events":[{"CloudTrailEvent":"{\"eventName\":\"D"#.to_vec();
+        lookup.push(0xff);
+        lookup.extend_from_slice(br#"\",\"awsRegion\":\"eu-west-1\"}"}]}"#);
+        let mut seen = Vec::new();
+        parse(&lookup, |r| {
+            seen.push((
+                r.event_name.get().map(str::to_owned),
+                r.aws_region.get().map(str::to_owned),
+            ))
+        })
+        .expect("parse");
+        assert_eq!(
+            seen,
+            [(Some("D\u{fffd}".to_owned()), Some("eu-west-1".to_owned()))]
+        );
+    }
+
     #[test]
     fn inflates_single_and_multi_member_gzip() {
         let json = br#"{"Records":[{"eventName":"A"},{"eventName":"B"}]}"#;
