@@ -44,7 +44,7 @@ pub enum Command {
 #[derive(Debug, Clone, Args)]
 pub struct CatalogArgs {
     /// Read the AWS service reference from this directory (the layout of
-    /// https://servicereference.us-east-1.amazonaws.com/v1/) instead of the cache.
+    /// <https://servicereference.us-east-1.amazonaws.com/v1/>) instead of the cache.
     #[arg(long, value_name = "DIR", global = true)]
     pub catalog: Option<PathBuf>,
     /// The cache directory (default: the user's cache dir, or $VENDORTRAIL_CACHE_DIR).
@@ -88,9 +88,10 @@ pub struct ScanArgs {
     /// Never show a progress bar.
     #[arg(long)]
     pub no_progress: bool,
-    /// Print run statistics to stderr once the report is written: the
-    /// analysis's time and throughput (writing the report not included),
-    /// the run's peak memory, and, for `analyze`, the time of each stage.
+    /// Print run statistics to stderr: for `analyze`, once the report is
+    /// written, the analysis's time and throughput (writing the report not
+    /// included), the run's peak memory and the time of each stage; for an
+    /// S3 source, its request counts.
     #[arg(long)]
     pub stats: bool,
     /// Where the action catalog comes from.

@@ -3,8 +3,9 @@
 //! parties), then, with IAM input, compare (used vs granted) and suggest.
 //!
 //! Objects are processed in delivery order, in batches (never across a
-//! delivery day) spread over rayon's workers, possibly fed in segments (an
-//! S3 scan lists one delivery day at a time: [`Scanner`]). Each worker folds
+//! delivery day) spread over rayon's workers, fed in segments (the layout's
+//! day folders, local and S3, are listed one delivery day at a time:
+//! [`Scanner`]). Each worker folds
 //! its objects into its own [`Usage`]; after every batch the workers'
 //! results are merged into the total by a folding thread while the next
 //! batch is read (an order-independent reduce, so the output does not
@@ -93,11 +94,14 @@ pub fn scan_cached(
 }
 
 /// A scan fed in segments: objects in delivery order, one segment after
-/// another (an S3 scan lists and processes one delivery day at a time, so
-/// only that day's objects are in memory). The de-duplicator and the
-/// total (on the [`Folder`] thread) live across segments; batches never
-/// cross a delivery day, so a scan in day segments forgets exactly when a
-/// scan of the whole inventory does, and gives the same result.
+/// another (day folders, local and S3, are listed and processed one
+/// delivery day at a time, so only that day's objects are in memory). The
+/// de-duplicator and the total (on the folding thread) live across
+/// segments; batches never cross a delivery day, so a scan in day segments
+/// forgets exactly when a scan of the whole inventory does, and gives the
+/// same result, provided each segment holds its day's objects: a file
+/// named for another day than its folder's is moved to its own day's turn
+/// where it can be (see `commands::analyze` and [`crate::source::local`]).
 pub struct Scanner<'a> {
     ctx: &'a ScanContext<'a>,
     progress: &'a Progress,

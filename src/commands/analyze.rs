@@ -268,22 +268,34 @@ impl Segments<'_> {
                 .local_folders
                 .push(folder);
         }
-        for (_, day) in by_day {
+        while let Some((key, day)) = by_day.pop_first() {
             let mut segment = Inventory {
                 objects: day.objects,
                 ..Inventory::default()
             };
+            let mut listed = Inventory::default();
             if !day.local_folders.is_empty() {
                 // Counted in the progress total when discovered.
-                segment.extend(local::list_days(&day.local_folders, self.filters));
-                segment.sort();
+                listed.extend(local::list_days(&day.local_folders, self.filters));
             }
             if let (Some(s3), false) = (self.s3, day.s3_folders.is_empty()) {
-                let listed = s3.list_days(&day.s3_folders, self.filters);
-                self.progress.add_total(listed.total_bytes());
-                segment.extend(listed);
-                segment.sort();
+                let from_s3 = s3.list_days(&day.s3_folders, self.filters);
+                self.progress.add_total(from_s3.total_bytes());
+                listed.extend(from_s3);
             }
+            // An object named for a later day than its folder's waits for
+            // that day's turn, where a walk of everything would put it; one
+            // named for an earlier day is read now, its turn being past.
+            for object in std::mem::take(&mut listed.objects) {
+                match day_of(object.delivered()) {
+                    later @ Some(_) if later > key => {
+                        by_day.entry(later).or_default().objects.push(object);
+                    }
+                    _ => segment.objects.push(object),
+                }
+            }
+            segment.extend(listed);
+            segment.sort();
             self.scan(&segment);
             segment.objects = Vec::new();
             summary.extend(segment);

@@ -175,8 +175,8 @@ pub fn judge_dir(components: &[&str], filters: &Filters) -> Result<(), PruneReas
 }
 
 /// The start of the delivery day a folder stands for, when it is a
-/// `CloudTrail/<region>/YYYY/MM/DD` folder of the layout: the unit an S3
-/// scan lists and processes at a time.
+/// `CloudTrail/<region>/YYYY/MM/DD` folder of the layout: the unit a scan
+/// lists and processes at a time, from S3 or a local folder.
 pub fn day_folder(components: &[&str]) -> Option<Timestamp> {
     let at = awslogs_index(components)?;
     let after = &components[at + 1..];

@@ -11,7 +11,11 @@
 //! [`discover_days`] stops at the layout's day folders
 //! (`CloudTrail/<region>/YYYY/MM/DD`), counting what they hold, and
 //! [`list_days`] lists them when the scan reaches their day: a scan then
-//! holds one day's objects, not the whole trail's, as an S3 scan does.
+//! holds one day's objects, not the whole trail's, as an S3 scan does. A
+//! file whose name gives another delivery day than its folder's (a copy
+//! put in the wrong folder) is taken at discovery, to be read in its own
+//! day's turn, as a walk of everything would order it: de-duplication
+//! forgets by delivery time, so the order matters.
 
 use std::fs;
 use std::path::{Component, Path, PathBuf};
@@ -30,10 +34,13 @@ pub struct LocalDay {
     pub day: Timestamp,
     /// The folder.
     pub path: PathBuf,
-    /// Log files in it that the filters keep.
+    /// Log files of this day in it that the filters keep.
     pub objects: usize,
     /// Their bytes.
     pub bytes: u64,
+    /// Files in it of another delivery day (or none), taken at discovery
+    /// and left out when it is listed.
+    pub taken: Vec<PathBuf>,
 }
 
 /// Builds the whole inventory of local sources.
@@ -46,29 +53,65 @@ pub fn discover(sources: &[impl AsRef<Path>], filters: &Filters) -> Inventory {
 
 /// Builds the inventory of local sources but for the files of day folders,
 /// which are counted and returned as folders, in order, for [`list_days`].
+/// Files of another day than their folder's are in the inventory.
 pub fn discover_days(
     sources: &[impl AsRef<Path>],
     filters: &Filters,
 ) -> (Inventory, Vec<LocalDay>) {
     let (mut inventory, mut days) = walk_sources(sources, filters, true);
-    days.par_iter_mut().for_each(|day| {
-        let listed = list(&day.path, filters);
-        day.objects = listed.objects.len();
-        day.bytes = listed.total_bytes();
-    });
+    // Counted for the progress bar's total, and for files of another day.
+    let elsewhere: Vec<Vec<super::LogObject>> = days
+        .par_iter_mut()
+        .map(|day| {
+            let (own, other): (Vec<_>, Vec<_>) = list(&day.path, filters)
+                .objects
+                .into_iter()
+                .partition(|o| is_of_day(o, day.day));
+            day.objects = own.len();
+            day.bytes = own.iter().map(|o| o.size).sum();
+            day.taken = other.iter().filter_map(local_path).collect();
+            other
+        })
+        .collect();
+    inventory.objects.extend(elsewhere.into_iter().flatten());
     days.sort();
     inventory.sort();
     (inventory, days)
 }
 
-/// The inventory of day folders [`discover_days`] returned (their files,
-/// and what was skipped or pruned in them), sorted.
+/// The inventory of day folders [`discover_days`] returned (their files but
+/// those it took, and what was skipped or pruned in them), sorted.
 pub fn list_days(days: &[LocalDay], filters: &Filters) -> Inventory {
-    let found: Vec<Inventory> = days.par_iter().map(|d| list(&d.path, filters)).collect();
+    let found: Vec<Inventory> = days
+        .par_iter()
+        .map(|d| {
+            let mut listed = list(&d.path, filters);
+            if !d.taken.is_empty() {
+                listed
+                    .objects
+                    .retain(|o| local_path(o).is_none_or(|p| !d.taken.contains(&p)));
+            }
+            listed
+        })
+        .collect();
     let mut inventory = Inventory::default();
     found.into_iter().for_each(|f| inventory.extend(f));
     inventory.sort();
     inventory
+}
+
+/// Whether an object's delivery time falls on the day starting at `day`.
+fn is_of_day(object: &super::LogObject, day: Timestamp) -> bool {
+    object
+        .delivered()
+        .is_some_and(|t| t.div_euclid(86_400) == day.div_euclid(86_400))
+}
+
+fn local_path(object: &super::LogObject) -> Option<PathBuf> {
+    match &object.location {
+        Location::Local(path) => Some(path.clone()),
+        _ => None,
+    }
 }
 
 fn list(folder: &Path, filters: &Filters) -> Inventory {
@@ -134,6 +177,7 @@ fn walk_dir(dir: &Path, filters: &Filters, stop_at_days: bool, walked: &mut Walk
             path: dir.to_path_buf(),
             objects: 0,
             bytes: 0,
+            taken: Vec::new(),
         });
         return;
     }
@@ -294,6 +338,85 @@ mod tests {
         assert_eq!(outside.pruned, whole.pruned);
         assert_eq!(outside.ignored, whole.ignored);
         assert!(whole.pruned.values().sum::<u64>() > 0, "some Region pruned");
+    }
+
+    /// The same on a tree with the odd cases: a copy named for another
+    /// day, a file without a time in its name, a file that is not a log, a
+    /// digest, under filters that prune whole folders and single files, and
+    /// with a day folder given as the source itself.
+    #[test]
+    fn day_folders_listed_later_equal_one_walk_in_odd_cases() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        let day = |d: &str| format!("AWSLogs/111111111111/CloudTrail/us-east-1/2024/03/{d}");
+        let log = |t: &str, x: &str| format!("111111111111_CloudTrail_us-east-1_{t}_{x}.json.gz");
+        for rel in [
+            format!("{}/{}", day("01"), log("20240301T0100Z", "a")),
+            format!("{}/{}", day("01"), log("20240301T2300Z", "b")),
+            format!("{}/{}", day("03"), log("20240303T0100Z", "c")),
+            // A copy of a in a later day's folder, a file named for a later
+            // day, one without a time in its name, one that is not a log.
+            format!("{}/{}", day("03"), log("20240301T0100Z", "a")),
+            format!("{}/{}", day("01"), log("20240304T0100Z", "d")),
+            format!("{}/plain.json.gz", day("03")),
+            format!("{}/notes.txt", day("03")),
+            "AWSLogs/111111111111/CloudTrail-Digest/us-east-1/2024/03/03/111111111111_CloudTrail-Digest_us-east-1_t_us-east-1_20240303T010000Z.json.gz".to_string(),
+        ] {
+            touch(root, &rel);
+        }
+        let cases = [
+            (root.join("AWSLogs"), Filters::default()),
+            (
+                root.join("AWSLogs"),
+                Filters {
+                    since: parse_event_time("2024-03-03T12:00:00Z"),
+                    ..Filters::default()
+                },
+            ),
+            (
+                root.join("AWSLogs"),
+                Filters {
+                    until: parse_event_time("2024-03-01T12:00:00Z"),
+                    ..Filters::default()
+                },
+            ),
+            (root.join(day("03")), Filters::default()),
+        ];
+        for (source, filters) in cases {
+            let whole = discover(&[&source], &filters);
+            let (mut lazy, days) = discover_days(&[&source], &filters);
+            let taken: usize = days.iter().map(|d| d.taken.len()).sum();
+            assert_eq!(
+                lazy.objects.len(),
+                taken,
+                "only files of another day are taken"
+            );
+            lazy.extend(list_days(&days, &filters));
+            lazy.sort();
+            assert_eq!(lazy.objects, whole.objects, "{filters:?}");
+            assert_eq!(lazy.unreadable, whole.unreadable);
+            assert_eq!(lazy.ignored, whole.ignored);
+            assert_eq!(lazy.digest_files, whole.digest_files);
+            assert_eq!(lazy.insight_files, whole.insight_files);
+            assert_eq!(lazy.pruned, whole.pruned, "{filters:?}");
+            assert_eq!(lazy.skipped_trees, whole.skipped_trees);
+        }
+        let (_, days) = discover_days(&[root.join("AWSLogs")], &Filters::default());
+        let taken: Vec<String> = days
+            .iter()
+            .flat_map(|d| &d.taken)
+            .map(|p| {
+                p.file_name()
+                    .and_then(|n| n.to_str())
+                    .unwrap_or("")
+                    .to_owned()
+            })
+            .collect();
+        // A name without a time takes its folder's day.
+        assert_eq!(
+            taken,
+            [log("20240304T0100Z", "d"), log("20240301T0100Z", "a")]
+        );
     }
 
     /// Links are followed, to files (with the target's size) and to

@@ -5,6 +5,9 @@
 //! de-duplication can forget old events), plus everything it did not keep and
 //! why — pruned by filters, digest and Insight files, names that are not log
 //! files, paths it could not read. Nothing is dropped without being counted.
+//! Both sources can leave the layout's day folders to be listed later, one
+//! delivery day at a time (`local::LocalDay`, `s3::DayFolder`), so the
+//! inventory held at once is one day's.
 
 pub mod layout;
 pub mod local;

@@ -354,7 +354,7 @@ fn index_by_key<C: Codec>(mut bytes: Vec<u8>, table: &mut Table) -> (Vec<u8>, Ve
 /// Values packed one per key, sorted by key, each unpacked when it is
 /// looked up or iterated: in memory, or, when the packed values were
 /// spilled, in one sorted run of the spill file with every
-/// [`INDEX_EVERY`]-th key remembered.
+/// 16th key remembered (`INDEX_EVERY`).
 #[derive(Debug, Clone, Default)]
 pub struct List<C> {
     bytes: Vec<u8>,

@@ -119,6 +119,73 @@ fn without_a_catalog_it_falls_back_to_rules_and_says_so_once() {
     assert_eq!(report["catalog"]["kind"], "rules");
 }
 
+/// A log file copied into a later day's folder is read in its own day's
+/// turn, as a walk of everything would order it, so de-duplication still
+/// knows its events: with a one-hour window, reading it in the later
+/// day's turn, after a day in between made the scan forget them, would
+/// count them twice.
+#[test]
+fn a_copy_in_a_later_day_folder_is_deduplicated_in_its_own_day() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let base = dir
+        .path()
+        .join("AWSLogs/111111111111/CloudTrail/us-east-1/2024/01");
+    let record = |id: &str, time: &str| {
+        format!(
+            r#"{{"eventID":"{id}","eventTime":"{time}","eventSource":"s3.amazonaws.com","eventName":"ListBuckets","awsRegion":"us-east-1","userIdentity":{{"type":"IAMUser","arn":"arn:aws:iam::111111111111:user/a","accountId":"111111111111"}},"recipientAccountId":"111111111111"}}"#
+        )
+    };
+    let first = format!(
+        r#"{{"Records":[{},{}]}}"#,
+        record(
+            "00000000-0000-4000-8000-000000000001",
+            "2024-01-01T00:50:00Z"
+        ),
+        record(
+            "00000000-0000-4000-8000-000000000002",
+            "2024-01-01T00:55:00Z"
+        )
+    );
+    let between = format!(
+        r#"{{"Records":[{}]}}"#,
+        record(
+            "00000000-0000-4000-8000-000000000003",
+            "2024-01-03T00:55:00Z"
+        )
+    );
+    let later = format!(
+        r#"{{"Records":[{}]}}"#,
+        record(
+            "00000000-0000-4000-8000-000000000004",
+            "2024-01-05T00:55:00Z"
+        )
+    );
+    let name = "111111111111_CloudTrail_us-east-1_20240101T0100Z_a.json.gz";
+    for (day, file, json) in [
+        ("01", name.to_string(), &first),
+        (
+            "03",
+            "111111111111_CloudTrail_us-east-1_20240103T0100Z_b.json.gz".into(),
+            &between,
+        ),
+        (
+            "05",
+            "111111111111_CloudTrail_us-east-1_20240105T0100Z_c.json.gz".into(),
+            &later,
+        ),
+        ("05", name.to_string(), &first),
+    ] {
+        std::fs::create_dir_all(base.join(day)).expect("mkdir");
+        std::fs::write(base.join(day).join(file), gzip(json.as_bytes())).expect("write");
+    }
+    let logs = dir.path().join("AWSLogs");
+    let report = analyze_json(&[&logs], &["--dedupe-window", "1h"]);
+    assert_eq!(report.input.files, 4);
+    assert_eq!(report.input.records, 6);
+    assert_eq!(report.input.duplicates, 2);
+    assert_eq!(report.input.events, 4);
+}
+
 /// `--stats` prints the throughput line and the time of each stage, in
 /// the order they ran, on stderr, after the report.
 #[test]
@@ -127,6 +194,11 @@ fn stats_name_the_counts_and_each_stage() {
     let iam = corpus.join("iam/111111111111.json");
     let iam = iam.to_str().expect("a UTF-8 path");
     let mut cmd = analyze_command::command(corpus.join("AWSLogs"), &catalog_dir(), &["--iam", iam]);
+    // No known-accounts list from the user's cache (see `common::vendortrail`).
+    let empty_cache =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/test-empty-cache");
+    cmd.env("VENDORTRAIL_CACHE_DIR", empty_cache)
+        .env_remove("XDG_CACHE_HOME");
     let stderr = analyze_command::stderr_of(&mut cmd);
     let stats = analyze_command::pairs(&stderr, "stats:");
     let stat = |key: &str| {
