@@ -194,16 +194,21 @@ impl Folder {
 
     /// Waits for every fold handed over; the total, if there is a thread.
     fn finish(&mut self) -> Option<Usage> {
+        match self.join()? {
+            Ok(total) => Some(total),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    }
+
+    /// Closes the channel and waits for the thread, if there is one.
+    fn join(&mut self) -> Option<std::thread::Result<Usage>> {
         self.sender = None;
         let thread = self
             .thread
             .get_mut()
             .unwrap_or_else(PoisonError::into_inner)
             .take()?;
-        match thread.join() {
-            Ok(total) => Some(total),
-            Err(panic) => std::panic::resume_unwind(panic),
-        }
+        Some(thread.join())
     }
 }
 
@@ -212,17 +217,9 @@ impl Drop for Folder {
     /// worker pool) still waits for its thread, which ends once the channel
     /// closes.
     fn drop(&mut self) {
-        self.sender = None;
-        if let Some(thread) = self
-            .thread
-            .get_mut()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take()
-        {
-            // Its panic, if any, was reported when it happened; this drop
-            // may be part of unwinding from another.
-            let _ = thread.join();
-        }
+        // Its panic, if any, was reported when it happened; this drop may
+        // be part of unwinding from another.
+        let _ = self.join();
     }
 }
 

@@ -44,19 +44,18 @@ pub enum ScanError {
 #[derive(Debug, Clone)]
 pub struct Scanner<'a> {
     json: &'a str,
-    /// `json`'s bytes, which the scanning reads.
-    buf: &'a [u8],
     pos: usize,
 }
 
 impl<'a> Scanner<'a> {
     /// A scanner at the start of `json`.
     pub fn new(json: &'a str) -> Self {
-        Scanner {
-            json,
-            buf: json.as_bytes(),
-            pos: 0,
-        }
+        Scanner { json, pos: 0 }
+    }
+
+    /// The text's bytes, which the scanning reads.
+    fn buf(&self) -> &'a [u8] {
+        self.json.as_bytes()
     }
 
     /// The current offset.
@@ -83,7 +82,7 @@ impl<'a> Scanner<'a> {
     }
 
     fn skip_ws(&mut self) {
-        while let Some(b) = self.buf.get(self.pos) {
+        while let Some(b) = self.buf().get(self.pos) {
             if !matches!(b, b' ' | b'\n' | b'\r' | b'\t') {
                 break;
             }
@@ -94,11 +93,11 @@ impl<'a> Scanner<'a> {
     /// The next non-whitespace byte, not consumed.
     pub fn peek(&mut self) -> Option<u8> {
         self.skip_ws();
-        self.buf.get(self.pos).copied()
+        self.buf().get(self.pos).copied()
     }
 
     fn unexpected(&self, expected: &'static str) -> ScanError {
-        match self.buf.get(self.pos) {
+        match self.buf().get(self.pos) {
             Some(&b) => ScanError::Unexpected {
                 at: self.pos,
                 found: b as char,
@@ -125,19 +124,19 @@ impl<'a> Scanner<'a> {
         let mut at = start;
         let mut escaped = false;
         loop {
-            match find_quote_or_backslash(self.buf, at) {
-                Some(found) if self.buf[found] == b'"' => {
+            match find_quote_or_backslash(self.buf(), at) {
+                Some(found) if self.buf()[found] == b'"' => {
                     self.pos = found + 1;
                     return Ok((start, found, escaped));
                 }
                 Some(found) => {
                     escaped = true;
                     at = found + 2;
-                    if at > self.buf.len() {
-                        return Err(ScanError::Eof(self.buf.len()));
+                    if at > self.buf().len() {
+                        return Err(ScanError::Eof(self.buf().len()));
                     }
                 }
-                None => return Err(ScanError::Eof(self.buf.len())),
+                None => return Err(ScanError::Eof(self.buf().len())),
             }
         }
     }
@@ -148,7 +147,7 @@ impl<'a> Scanner<'a> {
             Some(_) => self.pos,
             None => return Err(ScanError::Eof(self.pos)),
         };
-        match self.buf[start] {
+        match self.buf()[start] {
             b'"' => {
                 self.string_body()?;
             }
@@ -161,7 +160,7 @@ impl<'a> Scanner<'a> {
 
     /// Skips a number or literal: only bytes that can be part of one.
     fn skip_scalar(&mut self) {
-        while let Some(b) = self.buf.get(self.pos) {
+        while let Some(b) = self.buf().get(self.pos) {
             if !(b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.')) {
                 break;
             }
@@ -185,14 +184,14 @@ impl<'a> Scanner<'a> {
         let mut at = self.pos;
         let mut tail = [b' '; 64];
         loop {
-            let block: &[u8; 64] = match self.buf.get(at..at + 64) {
+            let block: &[u8; 64] = match self.buf().get(at..at + 64) {
                 Some(block) => block.try_into().unwrap_or(&tail),
                 None => {
                     // The last bytes, padded with spaces, which change
                     // nothing: a string or container left open is still open.
-                    let rest = self.buf.get(at..).unwrap_or_default();
+                    let rest = self.buf().get(at..).unwrap_or_default();
                     if rest.is_empty() {
-                        return Err(ScanError::Eof(self.buf.len()));
+                        return Err(ScanError::Eof(self.buf().len()));
                     }
                     tail[..rest.len()].copy_from_slice(rest);
                     &tail
@@ -221,8 +220,8 @@ impl<'a> Scanner<'a> {
                 brackets ^= bit;
             }
             at += 64;
-            if at >= self.buf.len() {
-                return Err(ScanError::Eof(self.buf.len()));
+            if at >= self.buf().len() {
+                return Err(ScanError::Eof(self.buf().len()));
             }
         }
     }
@@ -247,7 +246,7 @@ impl<'a> Scanner<'a> {
             }
             let (from, to, _) = self.string_body()?;
             self.expect(b':', "`:`")?;
-            each(&self.buf[from..to], self)?;
+            each(&self.buf()[from..to], self)?;
             match self.peek() {
                 Some(b',') => self.pos += 1,
                 Some(b'}') => {

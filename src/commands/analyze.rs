@@ -248,25 +248,16 @@ impl Segments<'_> {
         let day_of = |t: Option<i64>| t.map(|t| t.div_euclid(86_400));
         let mut by_day: BTreeMap<Option<i64>, DaySegment> = BTreeMap::new();
         for object in std::mem::take(&mut summary.objects) {
-            by_day
-                .entry(day_of(object.delivered()))
-                .or_default()
-                .objects
-                .push(object);
+            let day = day_of(object.delivered());
+            by_day.entry(day).or_default().objects.push(object);
         }
         for folder in days {
-            by_day
-                .entry(day_of(Some(folder.day)))
-                .or_default()
-                .s3_folders
-                .push(folder);
+            let day = day_of(Some(folder.day));
+            by_day.entry(day).or_default().s3_folders.push(folder);
         }
         for folder in local_days {
-            by_day
-                .entry(day_of(Some(folder.day)))
-                .or_default()
-                .local_folders
-                .push(folder);
+            let day = day_of(Some(folder.day));
+            by_day.entry(day).or_default().local_folders.push(folder);
         }
         while let Some((key, day)) = by_day.pop_first() {
             let mut segment = Inventory {
