@@ -107,7 +107,7 @@ pub struct PrincipalReport {
     pub recipient_accounts: Vec<String>,
     /// For `aws_account` principals: temporary keys its calls issued, with
     /// the records that issued each.
-    pub issued_keys: crate::usage::List<crate::usage::KeyCountCodec>,
+    pub issued_keys: crate::usage::IssuedKeyList,
     /// Events an AWS service made for it or raised.
     pub service_made: u64,
 }
@@ -370,7 +370,7 @@ fn principal_report(arn: String, p: PrincipalUsage, own: &BTreeSet<String>) -> P
         source_ips: Values::from(&ips),
         user_agents: Values::from(&agents),
         recipient_accounts: p.recipient_accounts.iter().cloned().collect(),
-        issued_keys: crate::usage::List::build(p.issued_keys, []),
+        issued_keys: crate::usage::IssuedKeyList::build(p.issued_keys, []),
         service_made: p.service_made,
     }
 }

@@ -37,6 +37,11 @@ use crate::time::Timestamp;
 pub use bounded::{BoundedSet, DistinctCount, Smallest};
 pub use packed::{PackedSessions, QUIET_AFTER, SessionList};
 pub use packed_codec::{Codec, KeyCountCodec, List, Packed, RUN_BYTES, Spill};
+
+/// The temporary keys an outside account's (or web identity provider's)
+/// calls issued, each with the number of records that issued it, sorted by
+/// key.
+pub type IssuedKeyList = List<KeyCountCodec>;
 pub use packed_issued::{IssuedList, PackedIssued};
 
 /// Sample event ids kept per action.

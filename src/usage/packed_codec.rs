@@ -238,11 +238,23 @@ impl<C: Codec> Packed<C> {
             *self = other;
             return;
         }
+        // Records that name no table entry (the keys issued to outside
+        // accounts, which come this way from every worker after every
+        // batch) mean the same in any buffer: taken as they are.
+        if other.table.strings.is_empty() {
+            self.bytes.extend_from_slice(&other.bytes);
+            self.held += other.held;
+            self.runs.extend(other.runs);
+            if self.bytes.len() >= self.run_bytes.unwrap_or(RUN_BYTES) {
+                self.spill();
+            } else {
+                self.merge_full_levels();
+            }
+            return;
+        }
         // Numbers refer to `other`'s table: pack its values again. Sessions
         // and credentials are packed only in the accumulator everything is
-        // folded into, so for them this is rare; the keys issued to outside
-        // accounts come this way from every worker after every batch (one
-        // short record per issuing call).
+        // folded into, so for them this is rare.
         for value in other.iter() {
             self.push(&value);
         }
@@ -322,8 +334,7 @@ fn index_by_key<C: Codec>(mut bytes: Vec<u8>, table: &mut Table) -> (Vec<u8>, Ve
     let mut rest: &[u8] = &bytes;
     while !rest.is_empty() {
         starts.push(bytes.len() - rest.len());
-        let len = read_uvarint(&mut rest) as usize;
-        rest = &rest[len..];
+        read_bytes(&mut rest);
     }
     let key_at = |start: usize| key_of(record_at(&bytes, start));
     // Stable: the records of one key stay in packing order.
@@ -336,19 +347,25 @@ fn index_by_key<C: Codec>(mut bytes: Vec<u8>, table: &mut Table) -> (Vec<u8>, Ve
             [start] => index.push(*start),
             _ => {
                 index.push(base + combined.len());
-                let values = group
-                    .iter()
-                    .map(|&s| C::read(record_at(&bytes, s), table))
-                    .collect();
-                let mut record = Vec::new();
-                C::write(&C::combine(values), &mut record, table);
-                put_record(&mut combined, &record);
+                let records = group.iter().map(|&s| record_at(&bytes, s));
+                put_record(&mut combined, &combine_records::<C>(records, table));
             }
         }
     }
     bytes.extend_from_slice(&combined);
     bytes.shrink_to_fit();
     (bytes, index)
+}
+
+/// One record of a key's several, made by [`Codec::combine`].
+fn combine_records<'r, C: Codec>(
+    records: impl Iterator<Item = &'r [u8]>,
+    table: &mut Table,
+) -> Vec<u8> {
+    let values = records.map(|r| C::read(r, table)).collect();
+    let mut record = Vec::new();
+    C::write(&C::combine(values), &mut record, table);
+    record
 }
 
 /// Values packed one per key, sorted by key, each unpacked when it is
@@ -377,14 +394,13 @@ struct FileRun {
 impl<C: Codec> List<C> {
     /// The list of the packed values and of those still held as values:
     /// one per key, [`Codec::combine`] making one of a key's several.
-    pub fn build(packed: Packed<C>, held: impl IntoIterator<Item = C::Value>) -> List<C> {
-        let mut packed = packed;
+    pub fn build(mut packed: Packed<C>, held: impl IntoIterator<Item = C::Value>) -> List<C> {
         for value in held {
             packed.push(&value);
         }
         if !packed.runs.is_empty() {
             packed.spill();
-            let mut table = packed.table.clone();
+            let mut table = std::mem::take(&mut packed.table);
             let mut index = Vec::new();
             if packed.held == 0
                 && let Some((span, count)) =
@@ -399,7 +415,9 @@ impl<C: Codec> List<C> {
                     codec: PhantomData,
                 };
             }
-            // The spill file failed: everything back into memory.
+            // The spill file failed: everything back into memory. (The
+            // table only grew in the attempt: numbers of the runs hold.)
+            packed.table = table;
             let mut in_memory = Packed::<C>::default().with_run_bytes(usize::MAX);
             for value in packed.iter() {
                 in_memory.push(&value);
@@ -519,12 +537,7 @@ fn merge_runs<C: Codec>(
         }
         let record = match group.len() {
             1 => group.pop().expect("one"),
-            _ => {
-                let values = group.iter().map(|r| C::read(r, table)).collect();
-                let mut record = Vec::new();
-                C::write(&C::combine(values), &mut record, table);
-                record
-            }
+            _ => combine_records::<C>(group.iter().map(Vec::as_slice), table),
         };
         if let Some(index) = index.as_deref_mut()
             && count % INDEX_EVERY == 0
@@ -583,24 +596,16 @@ enum Inner<'a> {
     File(RunReader),
 }
 
-impl<'a> RawRecords<'a> {
-    /// The table the records' numbers refer to.
-    pub fn table(&self) -> &'a Table {
-        self.table
-    }
-}
-
-impl<'a> Iterator for RawRecords<'a> {
-    type Item = Cow<'a, [u8]>;
-
-    fn next(&mut self) -> Option<Cow<'a, [u8]>> {
-        match &mut self.inner {
-            Inner::Memory { starts, bytes } => {
-                let start = *starts.next()?;
-                Some(Cow::Borrowed(record_at(bytes, start)))
-            }
-            Inner::File(reader) => reader.next_record().map(|r| Cow::Owned(r.to_vec())),
-        }
+impl RawRecords<'_> {
+    /// Hands the next record, borrowed where it lies (in memory or in the
+    /// reader's buffer), to `read`, with the table its numbers refer to;
+    /// `None` at the end.
+    pub fn next_with<T>(&mut self, read: impl FnOnce(&[u8], &Table) -> T) -> Option<T> {
+        let record = match &mut self.inner {
+            Inner::Memory { starts, bytes } => record_at(bytes, *starts.next()?),
+            Inner::File(reader) => reader.next_record()?,
+        };
+        Some(read(record, self.table))
     }
 }
 
@@ -624,8 +629,7 @@ impl<C: Codec> Iterator for ListIter<'_, C> {
     type Item = C::Value;
 
     fn next(&mut self) -> Option<C::Value> {
-        let record = self.records.next()?;
-        Some(C::read(&record, self.records.table))
+        self.records.next_with(C::read)
     }
 }
 
@@ -633,7 +637,7 @@ impl<C: Codec> Iterator for ListIter<'_, C> {
 #[derive(Debug, Clone, Default)]
 pub struct Table {
     /// The strings, by number.
-    pub strings: Vec<Arc<str>>,
+    strings: Vec<Arc<str>>,
     numbers: FastMap<Arc<str>, u64>,
 }
 
@@ -680,10 +684,7 @@ impl<'a> Iterator for Records<'a> {
         if self.0.is_empty() {
             return None;
         }
-        let len = read_uvarint(&mut self.0) as usize;
-        let (record, rest) = self.0.split_at(len);
-        self.0 = rest;
-        Some(record)
+        Some(read_bytes(&mut self.0))
     }
 }
 
@@ -696,35 +697,32 @@ fn record_at(bytes: &[u8], start: usize) -> &[u8] {
 
 /// The key of a record: its first string.
 fn key_of(record: &[u8]) -> &[u8] {
-    let mut input = record;
-    let len = read_uvarint(&mut input) as usize;
-    &input[..len]
+    read_bytes(&mut { record })
 }
 
 /// Writes a string: its length, then its bytes.
 pub fn write_str(out: &mut Vec<u8>, value: &str) {
-    write_len(out, value.len());
-    out.extend_from_slice(value.as_bytes());
+    put_record(out, value.as_bytes());
 }
 
 /// Reads a string [`write_str`] wrote.
 pub fn read_str<'a>(input: &mut &'a [u8]) -> &'a str {
-    let len = read_uvarint(input) as usize;
-    let (text, rest) = input.split_at(len);
-    *input = rest;
     // Written from a `&str` by `write_str` in this process.
-    std::str::from_utf8(text).expect("packed strings are UTF-8")
+    std::str::from_utf8(read_bytes(input)).expect("packed strings are UTF-8")
 }
 
-/// Appends one record: its length, then its bytes.
+/// Appends bytes with their length before them: a record, or a string.
 pub fn put_record(out: &mut Vec<u8>, record: &[u8]) {
-    write_len(out, record.len());
+    write_uvarint(out, record.len() as u64);
     out.extend_from_slice(record);
 }
 
-/// Writes a length.
-fn write_len(out: &mut Vec<u8>, len: usize) {
-    write_uvarint(out, len as u64);
+/// Reads bytes [`put_record`] wrote.
+fn read_bytes<'a>(input: &mut &'a [u8]) -> &'a [u8] {
+    let len = read_uvarint(input) as usize;
+    let (bytes, rest) = input.split_at(len);
+    *input = rest;
+    bytes
 }
 
 /// Writes an unsigned LEB128 varint.

@@ -152,11 +152,15 @@ impl IssuedList {
         &'a self,
         wanted: impl Fn(&str) -> bool + 'a,
     ) -> impl Iterator<Item = IssuedSession> + 'a {
-        let records = self.records();
-        let table = records.table();
-        records
-            .filter(move |record| role_of(record, table).is_some_and(&wanted))
-            .map(move |record| IssuedCodec::read(&record, table))
+        let mut records = self.records();
+        std::iter::from_fn(move || {
+            records.next_with(|record, table| {
+                role_of(record, table)
+                    .is_some_and(&wanted)
+                    .then(|| IssuedCodec::read(record, table))
+            })
+        })
+        .flatten()
     }
 }
 
